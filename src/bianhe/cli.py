@@ -1,0 +1,428 @@
+"""The ``bianhe`` command: set up, run and administer the platform.
+
+Each subcommand is a small function; all of them go through the same action functions as
+the web pages (so the CLI is audited with source "cli"), and report problems as one line on
+stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+
+EXIT_ERROR = 1
+EXIT_CONFIG = 2
+
+DEMO_PASSWORD = "Bianhe-demo-2026"
+
+
+class CommandError(Exception):
+    """A problem to report in one line, exiting non-zero."""
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bianhe.settings")
+    import django
+
+    from bianhe.env import EnvError
+
+    try:
+        django.setup()
+    except EnvError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _pending_migrations() -> list[str]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def _validation_message(exc) -> str:
+    return "; ".join(exc.messages)
+
+
+def _units(codes: list[str]):
+    from bianhe.zones.models import OrgUnit
+
+    units = list(OrgUnit.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {unit.code for unit in units})
+    if missing:
+        raise CommandError(f"unknown org unit code(s): {', '.join(missing)}")
+    return units
+
+
+# --- init, demo, serve, check ----------------------------------------------------------
+
+
+def _load_registry(path: str | None) -> None:
+    from bianhe.audit.models import Source
+    from bianhe.zones.registry import RegistryFileError, load_registry
+
+    try:
+        result = load_registry(path, source=Source.CLI)
+    except RegistryFileError as exc:
+        problems = "\n  ".join(exc.problems)
+        raise CommandError(f"registry file {exc.path} not loaded:\n  {problems}") from None
+    _say(f"registry: {len(result.created)} created, {len(result.updated)} updated, "
+         f"{result.unchanged} unchanged")
+    if result.not_in_file:
+        _say(f"registry: kept {len(result.not_in_file)} unit(s) not in the file: "
+             f"{', '.join(result.not_in_file)}")
+
+
+def cmd_init(args) -> None:
+    _migrate()
+    _say("database: migrated")
+    _load_registry(args.registry)
+    if getattr(args, "no_admin", False):
+        return
+    from bianhe.accounts.models import User
+    from bianhe.roles import Role
+
+    if User.objects.filter(role=Role.MINISTRY_ADMIN, is_active=True).exists():
+        _say("administrator: one exists already, none created")
+        return
+    password = args.admin_password or os.environ.get("BIANHE_ADMIN_PASSWORD") or ""
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    _create_user(args.admin_username, password, Role.MINISTRY_ADMIN, [], "")
+    _say(f"administrator: created {args.admin_username}")
+    if generated:
+        _say(f"administrator password (shown once): {password}")
+
+
+def _create_user(username, password, role, units, display_name):
+    from django.core.exceptions import ValidationError
+
+    from bianhe.accounts.actions import do_create_user
+    from bianhe.audit.models import Source
+
+    try:
+        return do_create_user(None, username=username, password=password, role=role,
+                              scope_units=units, display_name=display_name,
+                              source=Source.CLI)
+    except ValidationError as exc:
+        raise CommandError(f"user {username} not created: {_validation_message(exc)}") from None
+
+
+def _demo_people():
+    """(username, display name, role, scope codes) for every role and every scope."""
+    from bianhe.roles import Level, Role
+    from bianhe.zones.models import OrgUnit
+
+    people = [
+        ("demo-admin", "部级管理员(演示)", Role.MINISTRY_ADMIN, []),
+        ("demo-analyst", "部级分析员(演示)", Role.MINISTRY_ANALYST, []),
+    ]
+    for unit in OrgUnit.objects.filter(level=Level.PROVINCE).order_by("code"):
+        people.append((f"demo-reviewer-{unit.code.split('-')[-1].lower()}",
+                       f"{unit.name_zh}审核员(演示)", Role.PROVINCE_REVIEWER, [unit.code]))
+    for unit in OrgUnit.objects.filter(level=Level.ZONE).order_by("path"):
+        people.append((f"demo-reporter-{unit.code.lower()}", f"{unit.name_zh}填报员(演示)",
+                       Role.ZONE_REPORTER, [unit.code]))
+    people.append(("demo-observer", "观察员(演示,广西、云南)", Role.OBSERVER, ["CN-GX", "CN-YN"]))
+    return people
+
+
+def ensure_demo_users() -> list[tuple[str, str, str]]:
+    """Create the demo users that are missing and give each the demo password."""
+    from bianhe.accounts.actions import do_set_password
+    from bianhe.accounts.models import User
+    from bianhe.audit.models import Source
+
+    logins = []
+    for username, display_name, role, codes in _demo_people():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = _create_user(username, DEMO_PASSWORD, role, _units(codes), display_name)
+        elif not user.check_password(DEMO_PASSWORD):
+            do_set_password(None, user, DEMO_PASSWORD, source=Source.CLI)
+        logins.append((username, str(user.get_role_display()), "、".join(codes) or "全部"))
+    return logins
+
+
+def cmd_demo(args) -> None:
+    args.no_admin = True
+    cmd_init(args)
+    logins = ensure_demo_users()
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"演示账号 Demo logins — 密码 password: {DEMO_PASSWORD}")
+    for column in ("username", "role", "scope"):
+        table.add_column(column)
+    for row in logins:
+        table.add_row(*row)
+    Console().print(table)
+    _say("演示环境:页面中的数据均为演示数据。Demo environment: data shown are demo data.")
+    if args.no_serve:
+        return
+    _say(f"Bianhe: http://{args.bind}/  (Ctrl-C to stop)")
+    cmd_serve(args)
+
+
+def cmd_serve(args) -> None:
+    pending = _pending_migrations()
+    if pending:
+        raise CommandError(f"{len(pending)} migration(s) not applied; run `bianhe init` first")
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from gunicorn.app.base import BaseApplication
+
+    from bianhe.wsgi import application
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", args.bind)
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 120)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return application
+
+    Server().run()
+
+
+def cmd_check(args) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    problems = []
+    db = settings.DATABASES["default"]
+    _say(f"home: {settings.BIANHE_HOME}")
+    _say(f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db['NAME']}")
+    _say(f"debug: {settings.DEBUG}; allowed hosts: {', '.join(settings.ALLOWED_HOSTS)}")
+    secret_source = "environment" if os.environ.get("BIANHE_SECRET_KEY") else "home/secret_key"
+    _say(f"secret key: from {secret_source}")
+    try:
+        call_command("check", verbosity=0)
+    except Exception as exc:  # Django raises SystemCheckError with the full report
+        problems.append(f"system checks: {exc}")
+    try:
+        connection.ensure_connection()
+        _say(f"database connection: ok ({connection.vendor})")
+    except Exception as exc:  # any driver error means the database is unreachable
+        problems.append(f"database connection failed: {exc}")
+    else:
+        pending = _pending_migrations()
+        if pending:
+            problems.append(f"{len(pending)} migration(s) not applied; run `bianhe init`")
+        else:
+            from bianhe.roles import Level
+            from bianhe.zones.models import OrgUnit
+
+            counts = {level: OrgUnit.objects.filter(level=level).count() for level in Level}
+            _say("registry: " + ", ".join(f"{n} {lvl.value}" for lvl, n in counts.items()))
+            if counts[Level.ZONE] == 0:
+                problems.append("the registry is empty; run `bianhe init`")
+    if problems:
+        raise CommandError("; ".join(problems))
+    _say("ok")
+
+
+# --- users, tokens, registry -------------------------------------------------------------
+
+
+def cmd_user_add(args) -> None:
+    password = args.password or os.environ.get("BIANHE_USER_PASSWORD") or ""
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    user = _create_user(args.username, password, args.role, _units(args.scope or []),
+                        args.display_name or "")
+    _say(f"created {user.username} ({user.get_role_display()})")
+    if generated:
+        _say(f"password (shown once): {password}")
+
+
+def cmd_user_list(args) -> None:
+    from bianhe.accounts.models import User
+
+    for user in User.objects.prefetch_related("scope_units"):
+        scope = ",".join(unit.code for unit in user.scope_units.all()) or "*"
+        state = "" if user.is_active else " (inactive)"
+        _say(f"{user.username}\t{user.role}\t{scope}{state}")
+
+
+def cmd_user_password(args) -> None:
+    from django.core.exceptions import ValidationError
+
+    from bianhe.accounts.actions import do_set_password
+    from bianhe.accounts.models import User
+    from bianhe.audit.models import Source
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        raise CommandError(f"no user {args.username}")
+    password = args.password or os.environ.get("BIANHE_USER_PASSWORD") or ""
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    try:
+        do_set_password(None, user, password, source=Source.CLI)
+    except ValidationError as exc:
+        raise CommandError(f"password not set: {_validation_message(exc)}") from None
+    _say(f"password of {user.username} set")
+    if generated:
+        _say(f"password (shown once): {password}")
+
+
+def cmd_token_create(args) -> None:
+    from django.core.exceptions import ValidationError
+
+    from bianhe.accounts.actions import do_create_api_token
+    from bianhe.accounts.models import User
+    from bianhe.audit.models import Source
+
+    user = User.objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active user {args.username}")
+    try:
+        _token, secret = do_create_api_token(None, user, name=args.name, days=args.days,
+                                             source=Source.CLI)
+    except ValidationError as exc:
+        raise CommandError(f"token not created: {_validation_message(exc)}") from None
+    _say(secret)
+
+
+def cmd_registry_load(args) -> None:
+    _load_registry(args.file)
+
+
+def cmd_manage(args) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["bianhe manage", *args.args])
+
+
+# --- argument parsing ------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bianhe.roles import Role
+
+    parser = argparse.ArgumentParser(
+        prog="bianhe",
+        description="Bianhe (边合): the platform for border and cross-border economic "
+        "cooperation zones. Configuration comes from BIANHE_* environment variables.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def registry_option(p):
+        p.add_argument("--registry", metavar="FILE",
+                       help="registry CSV to load (default: the file shipped in the package)")
+
+    p = sub.add_parser("init", help="migrate the database, load the registry, create the "
+                       "first administrator (safe to run again)")
+    registry_option(p)
+    p.add_argument("--admin-username", default="admin")
+    p.add_argument("--admin-password",
+                   help="default: $BIANHE_ADMIN_PASSWORD, else generated and printed once")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="init, create one demo user per role and scope, print "
+                       "the logins and serve on http://127.0.0.1:8000")
+    registry_option(p)
+    p.add_argument("--bind", default="127.0.0.1:8000")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--no-serve", action="store_true", help="set up only, do not serve")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve the platform with gunicorn (static files by "
+                       "whitenoise)")
+    p.add_argument("--bind", default=os.environ.get("BIANHE_BIND", "127.0.0.1:8000"))
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("check", help="check the configuration and the database")
+    p.set_defaults(func=cmd_check)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", metavar="ACTION", required=True)
+    p = user.add_parser("add", help="add a user with a role and a scope")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=Role.values)
+    p.add_argument("--scope", action="append", metavar="CODE",
+                   help="org unit code (e.g. CN-XJ, BECZ-XJ-01); repeat for observers")
+    p.add_argument("--display-name")
+    p.add_argument("--password",
+                   help="default: $BIANHE_USER_PASSWORD, else generated and printed once")
+    p.set_defaults(func=cmd_user_add)
+    p = user.add_parser("list", help="list users with role and scope")
+    p.set_defaults(func=cmd_user_list)
+    p = user.add_parser("set-password", help="set a user's password")
+    p.add_argument("username")
+    p.add_argument("--password",
+                   help="default: $BIANHE_USER_PASSWORD, else generated and printed once")
+    p.set_defaults(func=cmd_user_password)
+
+    token = sub.add_parser("token", help="personal API tokens").add_subparsers(
+        dest="token_command", metavar="ACTION", required=True)
+    p = token.add_parser("create", help="create a token for a user and print it once")
+    p.add_argument("username")
+    p.add_argument("--name", required=True)
+    p.add_argument("--days", type=int, default=90)
+    p.set_defaults(func=cmd_token_create)
+
+    registry = sub.add_parser("registry", help="the zone registry").add_subparsers(
+        dest="registry_command", metavar="ACTION", required=True)
+    p = registry.add_parser("load", help="load a registry CSV, all or nothing")
+    p.add_argument("--file", metavar="FILE", help="default: the file shipped in the package")
+    p.set_defaults(func=cmd_registry_load)
+
+    p = sub.add_parser("manage", help="run a Django management command",
+                       add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo"]:
+        # Before Django reads its settings: every page then carries the demo banner.
+        os.environ["BIANHE_DEMO"] = "1"
+    _setup_django()
+    from django.utils import translation
+
+    # The command line speaks English (operators' logs); the web UI is Chinese first.
+    translation.activate("en")
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

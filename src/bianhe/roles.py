@@ -1,0 +1,54 @@
+"""Roles, actions and the scope each role may hold: the vocabulary of the access mechanism.
+
+Kept free of model imports so that settings, models and the CLI can all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    MINISTRY_ADMIN = "ministry_admin", _("Ministry administrator")
+    MINISTRY_ANALYST = "ministry_analyst", _("Ministry analyst")
+    PROVINCE_REVIEWER = "province_reviewer", _("Province reviewer")
+    ZONE_REPORTER = "zone_reporter", _("Zone reporter")
+    OBSERVER = "observer", _("Observer")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("view")
+    CHANGE = "change", _("change the registry and catalogue")
+    REPORT = "report", _("enter and submit data")
+    REVIEW = "review", _("review submitted data")
+    ADMINISTER = "administer", _("manage users and read the audit log")
+
+
+class Level(models.TextChoices):
+    MINISTRY = "ministry", _("Ministry")
+    PROVINCE = "province", _("Province")
+    ZONE = "zone", _("Zone")
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    actions: frozenset[str]
+    #: None: the role sees the whole hierarchy and may hold no scope.
+    #: Otherwise the org-unit level its scope units must have ("any" for observers).
+    scope_level: str | None
+    min_units: int = 0
+    max_units: int = 0
+
+
+POLICIES: dict[str, RolePolicy] = {
+    Role.MINISTRY_ADMIN: RolePolicy(frozenset(Action.values), None),
+    Role.MINISTRY_ANALYST: RolePolicy(frozenset({Action.VIEW}), None),
+    Role.PROVINCE_REVIEWER: RolePolicy(
+        frozenset({Action.VIEW, Action.REVIEW}), Level.PROVINCE, 1, 1
+    ),
+    Role.ZONE_REPORTER: RolePolicy(frozenset({Action.VIEW, Action.REPORT}), Level.ZONE, 1, 1),
+    Role.OBSERVER: RolePolicy(frozenset({Action.VIEW}), "any", 1, 50),
+}
