@@ -21,7 +21,7 @@ class Role(models.TextChoices):
 
 class Action(models.TextChoices):
     VIEW = "view", _("view")
-    CHANGE = "change", _("change the registry and catalogue")
+    CHANGE = "change", _("change the registry and the indicator catalogue")
     REPORT = "report", _("enter and submit data")
     REVIEW = "review", _("review submitted data")
     ADMINISTER = "administer", _("manage users and read the audit log")

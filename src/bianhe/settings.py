@@ -135,6 +135,7 @@ USE_TZ = True
 # --- static files ----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BIANHE_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start if it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

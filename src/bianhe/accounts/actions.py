@@ -31,14 +31,16 @@ def validate_scope(role: str, units) -> None:
     if policy.scope_level is None:
         if units:
             raise ValidationError(
-                _("A %(role)s sees every zone and takes no scope.") % {"role": label}
+                _("The role %(role)s sees every zone and takes no scope.") % {"role": label}
             )
         return
     if not policy.min_units <= len(units) <= policy.max_units:
         if policy.min_units == policy.max_units:
-            message = _("A %(role)s needs exactly %(n)d org unit as scope.")
+            message = _("The role %(role)s needs exactly %(n)d org unit(s) as its scope.")
         else:
-            message = _("A %(role)s needs between %(min)d and %(max)d org units as scope.")
+            message = _(
+                "The role %(role)s needs between %(min)d and %(max)d org units as its scope."
+            )
         raise ValidationError(
             message % {"role": label, "n": policy.min_units, "min": policy.min_units,
                        "max": policy.max_units}
@@ -47,7 +49,7 @@ def validate_scope(role: str, units) -> None:
         wrong = [unit for unit in units if unit.level != policy.scope_level]
         if wrong:
             raise ValidationError(
-                _("A %(role)s must be scoped to a %(level)s, not to %(unit)s.")
+                _("The role %(role)s must be scoped to the level %(level)s, not to %(unit)s.")
                 % {"role": label, "level": Level(policy.scope_level).label,
                    "unit": wrong[0].name_zh}
             )

@@ -26,7 +26,7 @@ class _UserFields(forms.Form):
 class UserCreateForm(_UserFields):
     username = forms.RegexField(
         label=_("Username"), regex=r"^[\w.@+-]{3,150}$",
-        error_messages={"invalid": _("3–150 letters, digits or . @ + - _")},
+        error_messages={"invalid": _("Use 3 to 150 letters, digits or the characters . @ + - _")},
     )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
     password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from bianhe.access import get_restricted
@@ -15,7 +15,7 @@ from bianhe.audit.actions import request_context
 from bianhe.audit.models import Source
 from bianhe.roles import Action
 from bianhe.zones.actions import do_update_org_unit
-from bianhe.zones.models import Orientation, OrgUnit, ZoneKind
+from bianhe.zones.models import OrgUnit, Orientation, ZoneKind
 from bianhe.zones.queries import zones_for
 
 router = Router(tags=["zones"])
@@ -117,5 +117,6 @@ def patch_zone(request, code: str, payload: ZonePatch):
         do_update_org_unit(request.auth, zone, changes,
                            **request_context(request, Source.API))
     except ValidationError as exc:
-        return 422, {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return Status(422, {"detail": detail})
     return zone

@@ -26,7 +26,7 @@ class ZoneForm(forms.ModelForm):
     neighbour_countries = CountryListField(
         label=_("Neighbouring countries"),
         required=False,
-        help_text=_("Separate names with 、 for example 俄罗斯、蒙古国."),
+        help_text=_("Separate the names with 、, for example: 俄罗斯、蒙古国."),
     )
 
     class Meta:
@@ -60,7 +60,9 @@ class NewZoneForm(ZoneForm):
     code = forms.RegexField(
         label=_("Code"),
         regex=r"^[A-Z][A-Z0-9-]{1,31}$",
-        error_messages={"invalid": _("Use 2–32 capital letters, digits or hyphens, e.g. BECZ-XJ-05.")},
+        error_messages={"invalid": _(
+            "Use 2 to 32 capital letters, digits or hyphens, for example BECZ-XJ-05."
+        )},
     )
     parent = forms.ModelChoiceField(label=_("Province"), queryset=OrgUnit.objects.none())
 

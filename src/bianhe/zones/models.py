@@ -163,7 +163,9 @@ class OrgUnit(models.Model):
         elif self.level in expected_parent and (
             self.parent is None or self.parent.level != expected_parent[self.level]
         ):
-            errors["parent"] = _("A %(level)s must sit under a %(parent)s.") % {
+            errors["parent"] = _(
+                "A unit of level %(level)s must sit under a unit of level %(parent)s."
+            ) % {
                 "level": Level(self.level).label,
                 "parent": Level(expected_parent[self.level]).label,
             }

@@ -21,7 +21,7 @@ from django.db import transaction
 from bianhe.audit.models import Source
 from bianhe.roles import Level
 from bianhe.zones.actions import do_create_org_unit, do_update_org_unit
-from bianhe.zones.models import Orientation, OrgUnit, ZoneKind
+from bianhe.zones.models import OrgUnit, Orientation, ZoneKind
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parent / "data" / "registry.csv"
 

@@ -1,0 +1,81 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from bianhe.access import NotInScope, can, require
+from bianhe.accounts.actions import do_create_user, validate_scope
+from bianhe.accounts.models import User
+from bianhe.audit.models import AuditLog
+from bianhe.roles import Action, Role
+from bianhe.zones.models import OrgUnit
+from personas import PASSWORD
+
+
+def codes(queryset):
+    return set(queryset.values_list("code", flat=True))
+
+
+def test_ministry_roles_see_every_zone(people):
+    for key in ("ministry_admin", "ministry_analyst"):
+        assert OrgUnit.objects.restrict(people[key]).zones().count() == 20
+
+
+def test_a_province_reviewer_sees_only_its_provinces_zones(people):
+    seen = codes(OrgUnit.objects.restrict(people["xinjiang_reviewer"]).zones())
+    assert seen == {"BECZ-XJ-01", "BECZ-XJ-02", "BECZ-XJ-03", "BECZ-XJ-04", "CBECZ-XJ-01"}
+
+
+def test_a_zone_reporter_sees_only_its_zone(people):
+    assert codes(OrgUnit.objects.restrict(people["pingxiang_reporter"])) == {"BECZ-GX-01"}
+
+
+def test_an_observer_sees_the_union_of_its_units(people):
+    seen = codes(OrgUnit.objects.restrict(people["northeast_observer"]).zones())
+    assert seen == {"BECZ-LN-01", "BECZ-HL-01"}
+
+
+def test_only_the_ministry_administrator_may_change_the_registry(people):
+    for key, user in people.items():
+        allowed = OrgUnit.objects.restrict(user, Action.CHANGE).count()
+        assert allowed == (28 if key == "ministry_admin" else 0), key
+
+
+def test_a_deactivated_user_reaches_nothing(people):
+    user = people["ministry_admin"]
+    user.is_active = False
+    assert not can(user, Action.VIEW)
+    assert OrgUnit.objects.restrict(user).count() == 0
+
+
+def test_only_administrators_read_the_audit_log_and_the_user_list(people):
+    AuditLog.objects.create(actor_name="x", action="t", object_type="t", source="cli")
+    for key, user in people.items():
+        expected = key == "ministry_admin"
+        assert AuditLog.objects.restrict(user).exists() == expected, key
+        assert User.objects.restrict(user).exists() == expected, key
+
+
+def test_require_refuses_an_object_outside_the_scope(people):
+    zone = OrgUnit.objects.get(code="BECZ-YN-01")
+    with pytest.raises(NotInScope):
+        require(OrgUnit.objects, people["xinjiang_reviewer"], Action.VIEW, zone)
+    require(OrgUnit.objects, people["ministry_analyst"], Action.VIEW, zone)
+
+
+@pytest.mark.parametrize(("role", "scope", "message"), [
+    (Role.PROVINCE_REVIEWER, ["BECZ-XJ-01"], "must be scoped to the level"),
+    (Role.PROVINCE_REVIEWER, ["CN-XJ", "CN-GX"], "exactly 1 org unit"),
+    (Role.ZONE_REPORTER, ["CN-XJ"], "must be scoped to the level"),
+    (Role.ZONE_REPORTER, [], "exactly 1 org unit"),
+    (Role.OBSERVER, [], "between 1 and"),
+    (Role.MINISTRY_ANALYST, ["CN-XJ"], "takes no scope"),
+    ("superuser", [], "Unknown role"),
+])
+def test_a_scope_that_does_not_fit_the_role_is_refused(registry, role, scope, message):
+    units = list(OrgUnit.objects.filter(code__in=scope))
+    with translation.override("en"), pytest.raises(ValidationError, match=message):
+        validate_scope(role, units)
+    with pytest.raises(ValidationError):
+        do_create_user(None, username="newcomer", password=PASSWORD, role=role,
+                       scope_units=units)
+    assert not User.objects.filter(username="newcomer").exists()
