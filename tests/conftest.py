@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from bianhe.zones.registry import load_registry
 from personas import PERSONAS, make_user
@@ -10,6 +11,21 @@ settings.STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    yield
+    # The live server of the browser tests can leave a PostgreSQL session behind (a request
+    # thread on a keep-alive connection); end it so that the test database can be dropped.
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture

@@ -411,16 +411,16 @@ def main(argv: list[str] | None = None) -> int:
     _setup_django()
     from django.utils import translation
 
-    # The command line speaks English (operators' logs); the web UI is Chinese first.
-    translation.activate("en")
     args = build_parser().parse_args(argv)
-    try:
-        args.func(args)
-    except CommandError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        return EXIT_ERROR
+    # The command line speaks English (operators' logs); the web UI is Chinese first.
+    with translation.override("en"):
+        try:
+            args.func(args)
+        except CommandError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        except KeyboardInterrupt:
+            return EXIT_ERROR
     return 0
 
 

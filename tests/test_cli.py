@@ -1,0 +1,86 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bianhe.accounts.models import ApiToken, User
+from bianhe.audit.models import AuditLog
+from bianhe.cli import DEMO_PASSWORD, ensure_demo_users, main
+from bianhe.roles import Role
+from bianhe.zones.models import OrgUnit
+
+
+def run_cli(tmp_path, *args):
+    env = {**os.environ, "BIANHE_HOME": str(tmp_path), "BIANHE_DATABASE_URL": ""}
+    return subprocess.run([sys.executable, "-m", "bianhe.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_help_lists_every_command(tmp_path):
+    result = run_cli(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("init", "demo", "serve", "check", "user", "token", "registry", "manage"):
+        assert f"    {command}" in result.stdout
+
+
+def test_init_is_idempotent_and_check_then_passes_on_a_fresh_home(tmp_path):
+    assert run_cli(tmp_path, "check").returncode == 1  # nothing migrated yet
+    first = run_cli(tmp_path, "init", "--admin-password", "Ministry-admin-pass-1")
+    assert first.returncode == 0, first.stderr
+    assert "registry: 28 created" in first.stdout and "administrator: created admin" in first.stdout
+    second = run_cli(tmp_path, "init")
+    assert "registry: 0 created, 0 updated, 28 unchanged" in second.stdout
+    assert "none created" in second.stdout
+    check = run_cli(tmp_path, "check")
+    assert check.returncode == 0, check.stderr
+    assert "registry: 1 ministry, 7 province, 20 zone" in check.stdout
+
+
+def test_a_malformed_registry_file_stops_init_with_the_reason(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,level\nMOFCOM,ministry\n", encoding="utf-8")
+    result = run_cli(tmp_path / "home", "init", "--registry", str(bad))
+    assert result.returncode == 1
+    assert "missing columns" in result.stderr
+
+
+def test_user_add_gives_a_role_and_scope_and_audits_it(registry, capsys):
+    assert main(["user", "add", "yn-reviewer", "--role", "province_reviewer",
+                 "--scope", "CN-YN", "--password", "Kunming-spring-2026"]) == 0
+    user = User.objects.get(username="yn-reviewer")
+    assert user.role == Role.PROVINCE_REVIEWER
+    assert list(user.scope_units.values_list("code", flat=True)) == ["CN-YN"]
+    assert AuditLog.objects.get(action="accounts.user.create", object_id=str(user.pk)
+                                ).source == "cli"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--role", "zone_reporter", "--scope", "CN-YN"], "must be scoped to the level"),
+    (["--role", "zone_reporter", "--scope", "NOWHERE"], "unknown org unit code(s): NOWHERE"),
+    (["--role", "ministry_analyst", "--password", "short"], "too short"),
+])
+def test_user_add_refuses_bad_input_and_writes_nothing(registry, capsys, args, message):
+    assert main(["user", "add", "someone", *args]) == 1
+    assert message in capsys.readouterr().err
+    assert not User.objects.filter(username="someone").exists()
+
+
+def test_token_create_prints_a_token_that_only_exists_as_a_digest(people, capsys):
+    assert main(["token", "create", "xj-reviewer", "--name", "bridge", "--days", "7"]) == 0
+    secret = capsys.readouterr().out.strip()
+    token = ApiToken.objects.get(user__username="xj-reviewer")
+    assert token.digest == ApiToken.digest_of(secret)
+
+
+def test_the_demo_gives_every_role_and_every_scope_a_login(registry):
+    logins = ensure_demo_users()
+    users = User.objects.filter(username__startswith="demo-")
+    assert len(logins) == users.count() == 2 + 7 + 20 + 1
+    assert {user.role for user in users} == set(Role.values)
+    scoped = {code for user in users for code in user.scope_units.values_list("code", flat=True)}
+    assert set(OrgUnit.objects.exclude(level="ministry").values_list("code", flat=True)) <= scoped
+    assert all(user.check_password(DEMO_PASSWORD) for user in users)
+    audit_rows = AuditLog.objects.count()
+    ensure_demo_users()  # a second start changes nothing
+    assert AuditLog.objects.count() == audit_rows
