@@ -44,7 +44,10 @@ class RolePolicy:
 
 
 POLICIES: dict[str, RolePolicy] = {
-    Role.MINISTRY_ADMIN: RolePolicy(frozenset(Action.values), None),
+    # Data entry is the zones' own responsibility (主体责任): the ministry does not report.
+    Role.MINISTRY_ADMIN: RolePolicy(
+        frozenset({Action.VIEW, Action.CHANGE, Action.REVIEW, Action.ADMINISTER}), None
+    ),
     Role.MINISTRY_ANALYST: RolePolicy(frozenset({Action.VIEW}), None),
     Role.PROVINCE_REVIEWER: RolePolicy(
         frozenset({Action.VIEW, Action.REVIEW}), Level.PROVINCE, 1, 1

@@ -6,9 +6,10 @@ from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
-from bianhe.roles import Action, Level
+from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit
 
 
@@ -18,24 +19,24 @@ def home(request):
     year = dt.date.today().year
     units = OrgUnit.objects.restrict(user, Action.VIEW)
     zones = units.zones().active_in_year(year).select_related("parent")
-    by_province = list(
-        zones.values("parent__code", "parent__name_zh", "parent__name_en")
+    english = (get_language() or "").startswith("en")
+    by_province = [
+        {"name": (row["parent__name_en"] if english else "") or row["parent__name_zh"],
+         "zones": row["zones"]}
+        for row in zones.values("parent__code", "parent__name_zh", "parent__name_en")
         .annotate(zones=Count("id"))
         .order_by("parent__code")
-    )
+    ]
     context = {
         "year": year,
         "scope_units": user.scope_units.order_by("path") if user.role else [],
         "zones": zones,
         "zone_count": len(zones),
-        "province_count": units.filter(level=Level.PROVINCE).count(),
         "by_province": by_province,
         "chart": {
-            "labels": [row["parent__name_zh"] for row in by_province],
+            "labels": [row["name"] for row in by_province],
             "values": [row["zones"] for row in by_province],
         },
-        "can_review": user.can(Action.REVIEW),
-        "can_report": user.can(Action.REPORT),
     }
     return render(request, "web/home.html", context)
 
