@@ -61,3 +61,14 @@ def test_a_reviewer_cannot_patch_even_a_zone_it_can_see(client_for):
     response = client.patch("/api/v1/zones/BECZ-XJ-04", {"notes": "x"},
                             content_type="application/json")
     assert response.status_code == 404
+
+
+def test_input_errors_have_a_stable_code_and_a_chinese_message(client_for):
+    client = client_for("ministry_admin")
+    response = client.patch("/api/v1/zones/BECZ-XJ-04", {"area_km2": -1, "colour": "red"},
+                            content_type="application/json")
+    assert response.status_code == 422
+    detail = {error["code"]: error for error in response.json()["detail"]}
+    assert detail["greater_than"]["field"] == "body.payload.area_km2"
+    assert detail["greater_than"]["message"] == "必须大于0.0。"
+    assert detail["extra_forbidden"]["field"].endswith("colour")

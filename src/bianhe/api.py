@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 
 from bianhe import __version__
 from bianhe.accounts.api import ApiTokenAuth, BrowserSession
 from bianhe.accounts.api import router as accounts_router
+from bianhe.api_errors import describe
 from bianhe.zones.api import router as zones_router
 
 api = NinjaAPI(
@@ -40,3 +41,8 @@ def unauthenticated(request, exc):
         "Log in, or send a valid API token as 'Authorization: Bearer <token>'."
     )
     return api.create_response(request, {"detail": message}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request, exc):
+    return api.create_response(request, {"detail": describe(exc.errors)}, status=422)
