@@ -72,3 +72,10 @@ def test_input_errors_have_a_stable_code_and_a_chinese_message(client_for):
     assert detail["greater_than"]["field"] == "body.payload.area_km2"
     assert detail["greater_than"]["message"] == "必须大于0.0。"
     assert detail["extra_forbidden"]["field"].endswith("colour")
+
+
+def test_the_api_docs_load_nothing_from_outside_the_platform(client, db):
+    # The platform runs on closed government networks: no CDN, ever.
+    html = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle" in html
+    assert "cdn." not in html and "https://" not in html.replace("https://swagger.io", "")
