@@ -38,6 +38,8 @@ test-postgres: $(STAMP)
 
 test: lint test-sqlite test-postgres
 
+# Refreshing the catalogue from the sources needs GNU gettext (xgettext, msgmerge: Debian's
+# gettext package); compiling it, which `make test` checks, needs only Python.
 messages: $(STAMP)
 	cd src/bianhe && BIANHE_HOME=$$(mktemp -d) ../../$(BIN)/django-admin makemessages -l zh_Hans \
 		--settings=bianhe.settings --no-location --no-obsolete -i "migrations/*"

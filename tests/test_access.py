@@ -8,7 +8,7 @@ from bianhe.accounts.models import User
 from bianhe.audit.models import AuditLog
 from bianhe.roles import Action, Role
 from bianhe.zones.models import OrgUnit
-from personas import PASSWORD
+from personas import PASSWORD, zone_inside
 
 
 def codes(queryset):
@@ -68,6 +68,7 @@ def test_require_refuses_an_object_outside_the_scope(people):
     (Role.ZONE_REPORTER, ["CN-XJ"], "must be scoped to the level"),
     (Role.ZONE_REPORTER, [], "exactly 1 org unit"),
     (Role.OBSERVER, [], "between 1 and"),
+    (Role.OBSERVER, ["MOFCOM"], "must be scoped to the level"),
     (Role.MINISTRY_ANALYST, ["CN-XJ"], "takes no scope"),
     ("superuser", [], "Unknown role"),
 ])
@@ -79,3 +80,27 @@ def test_a_scope_that_does_not_fit_the_role_is_refused(registry, role, scope, me
         do_create_user(None, username="newcomer", password=PASSWORD, role=role,
                        scope_units=units)
     assert not User.objects.filter(username="newcomer").exists()
+
+
+@pytest.mark.parametrize("key", ["ministry_analyst", "xinjiang_reviewer", "pingxiang_reporter",
+                                 "northeast_observer"])
+def test_seeing_a_zone_does_not_allow_changing_it(client, people, key):
+    client.force_login(people[key])
+    zone = zone_inside(key)
+    before = list(OrgUnit.objects.values())
+    assert client.get(f"/zones/{zone.code}/").status_code == 200
+    assert client.get(f"/zones/{zone.code}/edit/").status_code == 404
+    assert client.post(f"/zones/{zone.code}/edit/", {"name_zh": "改名"}).status_code == 404
+    assert client.patch(f"/api/v1/zones/{zone.code}", {"name_zh": "改名"},
+                        content_type="application/json").status_code == 404
+    assert client.get("/zones/new/").status_code == 404
+    assert list(OrgUnit.objects.values()) == before
+    assert not AuditLog.objects.filter(action__startswith="zones.").exclude(
+        action="zones.orgunit.create").exists()
+
+
+def test_provinces_are_not_edited_with_the_zone_form(client, people):
+    client.force_login(people["ministry_admin"])
+    assert client.get("/zones/CN-XJ/edit/").status_code == 404
+    assert client.patch("/api/v1/zones/CN-XJ", {"notes": "x"},
+                        content_type="application/json").status_code == 404

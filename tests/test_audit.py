@@ -64,3 +64,14 @@ def test_the_audit_export_is_csv_that_a_reader_parses(client, people):
     dandong = next(row for row in rows if "丹东" in row["object_repr"])
     assert json.loads(dandong["after"])["code"] == "BECZ-LN-01"
     assert dandong["source"] == "cli" and dandong["actor_name"] == "system"
+
+
+def test_forwarded_addresses_are_believed_only_behind_configured_proxies(rf, settings):
+    from bianhe.audit.actions import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.9",
+                     HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    settings.BIANHE_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.9"  # a client can write any X-Forwarded-For
+    settings.BIANHE_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"  # the address our proxy appended

@@ -8,6 +8,7 @@ from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.models import AuditLog
 from bianhe.cli import DEMO_PASSWORD, ensure_demo_users, main
 from bianhe.roles import Role
+from bianhe.zones.actions import do_update_org_unit
 from bianhe.zones.models import OrgUnit
 
 
@@ -30,7 +31,7 @@ def test_init_is_idempotent_and_check_then_passes_on_a_fresh_home(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "registry: 28 created" in first.stdout and "administrator: created admin" in first.stdout
     second = run_cli(tmp_path, "init")
-    assert "registry: 0 created, 0 updated, 28 unchanged" in second.stdout
+    assert "registry: 0 created, 0 updated, 28 already present" in second.stdout
     assert "none created" in second.stdout
     check = run_cli(tmp_path, "check")
     assert check.returncode == 0, check.stderr
@@ -84,3 +85,16 @@ def test_the_demo_gives_every_role_and_every_scope_a_login(registry):
     audit_rows = AuditLog.objects.count()
     ensure_demo_users()  # a second start changes nothing
     assert AuditLog.objects.count() == audit_rows
+
+
+def test_init_again_keeps_the_edits_an_administrator_made(registry, capsys):
+    zone = OrgUnit.objects.get(code="BECZ-GX-02")
+    do_update_org_unit(None, zone, {"notes": "管理员补充的说明"})
+    assert main(["init"]) == 0
+    zone.refresh_from_db()
+    assert zone.notes == "管理员补充的说明"
+    # The explicit load is the way back to the file, and it says what it changed.
+    assert main(["registry", "load"]) == 0
+    assert "1 updated" in capsys.readouterr().out
+    zone.refresh_from_db()
+    assert zone.notes != "管理员补充的说明"

@@ -71,9 +71,15 @@ def test_the_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch
         env_secret_key("BIANHE_SECRET_KEY", tmp_path)
 
 
-def test_the_platform_refuses_to_start_with_a_bad_variable(tmp_path):
-    env = {**os.environ, "BIANHE_HOME": str(tmp_path), "BIANHE_SESSION_IDLE_MINUTES": "abc"}
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("BIANHE_SESSION_IDLE_MINUTES", "abc", "BIANHE_SESSION_IDLE_MINUTES='abc' is not an integer"),
+    ("BIANHE_LOG_LEVEL", "LOUD", "BIANHE_LOG_LEVEL='LOUD' is not one of DEBUG"),
+    ("BIANHE_DATABASE_URL", "mysql://x/y", "BIANHE_DATABASE_URL='mysql://x/y'"),
+])
+def test_the_platform_refuses_to_start_with_a_bad_variable(tmp_path, name, value, message):
+    env = {**os.environ, "BIANHE_HOME": str(tmp_path), name: value}
     result = subprocess.run([sys.executable, "-m", "bianhe.cli", "check"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert "BIANHE_SESSION_IDLE_MINUTES='abc' is not an integer" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

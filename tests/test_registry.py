@@ -133,3 +133,15 @@ def test_a_changed_fact_in_the_file_updates_the_zone_and_audits_before_and_after
     assert entry.before == {"name_zh": "和龙边境经济合作区"}
     assert entry.after == {"name_zh": "和龙边境经济合作区(新)"}
     assert entry.source == "cli"
+
+
+def test_a_zone_without_a_start_date_counts_from_its_approval_year(registry):
+    # 临沧 (approved 2014) has no exact date: it is absent from 2013 and present in 2014.
+    lincang = OrgUnit.objects.get(code="BECZ-YN-04")
+    assert lincang.valid_from is None and lincang.approval_year == 2014
+    assert not OrgUnit.objects.active_in_year(2013).filter(pk=lincang.pk).exists()
+    assert OrgUnit.objects.active_in_year(2014).filter(pk=lincang.pk).exists()
+    assert not lincang.is_active_in_year(2013) and lincang.is_active_in_year(2014)
+    # 博乐's year is not verified: it counts in every year the registry covers.
+    assert OrgUnit.objects.active_in_year(1993).filter(code="BECZ-XJ-02").exists()
+    assert OrgUnit.objects.zones().active_in_year(2010).count() == 16

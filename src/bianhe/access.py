@@ -36,7 +36,7 @@ def can(user, action: str) -> bool:
 def scope_paths(user) -> list[str] | None:
     """Path prefixes of the user's scope units; None when the role sees the whole tree."""
     policy = POLICIES[user.role]
-    if policy.scope_level is None:
+    if policy.scope_levels is None:
         return None
     cached = getattr(user, "_bianhe_scope_paths", None)
     if cached is None:

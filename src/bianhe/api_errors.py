@@ -41,3 +41,14 @@ def describe(errors: list[dict]) -> list[dict]:
         }
         for error in errors
     ]
+
+
+def model_errors(exc, *, prefix: str) -> list[dict]:
+    """A Django ValidationError from an action, in the same shape as :func:`describe`."""
+    if hasattr(exc, "error_dict"):
+        pairs = [(field, message) for field, messages in exc.message_dict.items()
+                 for message in messages]
+    else:
+        pairs = [("__all__", message) for message in exc.messages]
+    return [{"field": f"{prefix}.{field}", "code": "invalid", "message": message}
+            for field, message in pairs]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import sys
 
 EXIT_ERROR = 1
@@ -74,17 +75,18 @@ def _units(codes: list[str]):
 # --- init, demo, serve, check ----------------------------------------------------------
 
 
-def _load_registry(path: str | None) -> None:
+def _load_registry(path: str | None, *, update_existing: bool) -> None:
     from bianhe.audit.models import Source
     from bianhe.zones.registry import RegistryFileError, load_registry
 
     try:
-        result = load_registry(path, source=Source.CLI)
+        result = load_registry(path, source=Source.CLI, update_existing=update_existing)
     except RegistryFileError as exc:
         problems = "\n  ".join(exc.problems)
         raise CommandError(f"registry file {exc.path} not loaded:\n  {problems}") from None
+    kept = "unchanged" if update_existing else "already present (kept as they are)"
     _say(f"registry: {len(result.created)} created, {len(result.updated)} updated, "
-         f"{result.unchanged} unchanged")
+         f"{result.unchanged} {kept}")
     if result.not_in_file:
         _say(f"registry: kept {len(result.not_in_file)} unit(s) not in the file: "
              f"{', '.join(result.not_in_file)}")
@@ -93,7 +95,9 @@ def _load_registry(path: str | None) -> None:
 def cmd_init(args) -> None:
     _migrate()
     _say("database: migrated")
-    _load_registry(args.registry)
+    # Only adds missing units: edits made since the last init are never undone here.
+    # `bianhe registry load` is the explicit way to bring the registry in line with a file.
+    _load_registry(args.registry, update_existing=False)
     if getattr(args, "no_admin", False):
         return
     from bianhe.accounts.models import User
@@ -175,7 +179,8 @@ def cmd_demo(args) -> None:
     for row in logins:
         table.add_row(*row)
     Console().print(table)
-    _say("演示环境:页面中的数据均为演示数据。Demo environment: data shown are demo data.")
+    _say("Demo environment: apart from the zone registry, all figures are demo data "
+         "(演示数据), not official statistics.")
     if args.no_serve:
         return
     _say(f"Bianhe: http://{args.bind}/  (Ctrl-C to stop)")
@@ -312,7 +317,7 @@ def cmd_token_create(args) -> None:
 
 
 def cmd_registry_load(args) -> None:
-    _load_registry(args.file)
+    _load_registry(args.file, update_existing=True)
 
 
 def cmd_manage(args) -> None:
@@ -349,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="init, create one demo user per role and scope, print "
                        "the logins and serve on http://127.0.0.1:8000")
     registry_option(p)
-    p.add_argument("--bind", default="127.0.0.1:8000")
+    p.add_argument("--bind", default=os.environ.get("BIANHE_BIND", "127.0.0.1:8000"))
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--no-serve", action="store_true", help="set up only, do not serve")
     p.set_defaults(func=cmd_demo)
@@ -392,7 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     registry = sub.add_parser("registry", help="the zone registry").add_subparsers(
         dest="registry_command", metavar="ACTION", required=True)
-    p = registry.add_parser("load", help="load a registry CSV, all or nothing")
+    p = registry.add_parser("load", help="bring the registry in line with a CSV file, all "
+                            "or nothing (updates units that differ; keeps units not in it)")
     p.add_argument("--file", metavar="FILE", help="default: the file shipped in the package")
     p.set_defaults(func=cmd_registry_load)
 
@@ -401,6 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
     return parser
+
+
+def entry() -> None:
+    """The console script: ``bianhe …``."""
+    if hasattr(signal, "SIGPIPE"):
+        # `bianhe user list | head` should stop quietly, not with a BrokenPipeError.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -425,4 +439,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -36,9 +36,9 @@ class Level(models.TextChoices):
 @dataclass(frozen=True)
 class RolePolicy:
     actions: frozenset[str]
-    #: None: the role sees the whole hierarchy and may hold no scope.
-    #: Otherwise the org-unit level its scope units must have ("any" for observers).
-    scope_level: str | None
+    #: None: the role sees the whole hierarchy and may hold no scope. Otherwise the
+    #: org-unit levels its scope units may have, and how many it must hold.
+    scope_levels: frozenset[str] | None
     min_units: int = 0
     max_units: int = 0
 
@@ -50,8 +50,13 @@ POLICIES: dict[str, RolePolicy] = {
     ),
     Role.MINISTRY_ANALYST: RolePolicy(frozenset({Action.VIEW}), None),
     Role.PROVINCE_REVIEWER: RolePolicy(
-        frozenset({Action.VIEW, Action.REVIEW}), Level.PROVINCE, 1, 1
+        frozenset({Action.VIEW, Action.REVIEW}), frozenset({Level.PROVINCE}), 1, 1
     ),
-    Role.ZONE_REPORTER: RolePolicy(frozenset({Action.VIEW, Action.REPORT}), Level.ZONE, 1, 1),
-    Role.OBSERVER: RolePolicy(frozenset({Action.VIEW}), "any", 1, 50),
+    Role.ZONE_REPORTER: RolePolicy(
+        frozenset({Action.VIEW, Action.REPORT}), frozenset({Level.ZONE}), 1, 1
+    ),
+    # An observer is granted named provinces or zones; seeing everything is a ministry role.
+    Role.OBSERVER: RolePolicy(
+        frozenset({Action.VIEW}), frozenset({Level.PROVINCE, Level.ZONE}), 1, 50
+    ),
 }

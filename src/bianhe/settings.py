@@ -12,12 +12,12 @@ from pathlib import Path
 
 from bianhe.env import (
     env_bool,
+    env_choice,
     env_database,
     env_home,
     env_int,
     env_list,
     env_secret_key,
-    env_str,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -114,6 +114,12 @@ SECURE_COOKIES = env_bool("BIANHE_SECURE_COOKIES", False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind N reverse proxies that each append to X-Forwarded-For (and set X-Forwarded-Proto),
+# the client is the N-th address from the right. 0: clients connect directly and
+# forwarded headers, which anyone can send, are ignored.
+BIANHE_PROXY_COUNT = env_int("BIANHE_PROXY_COUNT", 0, minimum=0)
+if BIANHE_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
 # Login throttling (django-axes): lock a username from one address after N failures.
@@ -124,6 +130,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "bianhe.audit.actions.client_ip"
 
 # --- language --------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -147,14 +154,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# --- API -------------------------------------------------------------------------------
-NINJA_PAGINATION_PER_PAGE = 100
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("BIANHE_LOG_LEVEL", "INFO").upper()},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("BIANHE_LOG_LEVEL", "INFO",
+                            ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -28,7 +28,7 @@ def validate_scope(role: str, units) -> None:
     policy = POLICIES[role]
     units = list(units)
     label = Role(role).label
-    if policy.scope_level is None:
+    if policy.scope_levels is None:
         if units:
             raise ValidationError(
                 _("The role %(role)s sees every zone and takes no scope.") % {"role": label}
@@ -45,14 +45,13 @@ def validate_scope(role: str, units) -> None:
             message % {"role": label, "n": policy.min_units, "min": policy.min_units,
                        "max": policy.max_units}
         )
-    if policy.scope_level != "any":
-        wrong = [unit for unit in units if unit.level != policy.scope_level]
-        if wrong:
-            raise ValidationError(
-                _("The role %(role)s must be scoped to the level %(level)s, not to %(unit)s.")
-                % {"role": label, "level": Level(policy.scope_level).label,
-                   "unit": wrong[0].name_zh}
-            )
+    wrong = [unit for unit in units if unit.level not in policy.scope_levels]
+    if wrong:
+        levels = "、".join(str(Level(level).label) for level in sorted(policy.scope_levels))
+        raise ValidationError(
+            _("The role %(role)s must be scoped to the level %(level)s, not to %(unit)s.")
+            % {"role": label, "level": levels, "unit": wrong[0].name_zh}
+        )
 
 
 def _user_state(user: User) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from bianhe.audit.models import AuditLog, Source
@@ -78,8 +79,17 @@ def record(
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is set by clients too, and is trusted only when a
-    # deployment's proxy is configured to overwrite it (see docs/deployment notes).
+    """The client's address, for the audit log and for login throttling.
+
+    X-Forwarded-For is believed only as far as ``BIANHE_PROXY_COUNT`` trusted proxies
+    appended to it; otherwise a client could name any address it likes.
+    """
+    proxies = settings.BIANHE_PROXY_COUNT
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -11,9 +11,10 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from bianhe.access import get_restricted
+from bianhe.api_errors import model_errors
 from bianhe.audit.actions import request_context
 from bianhe.audit.models import Source
-from bianhe.roles import Action
+from bianhe.roles import Action, Level
 from bianhe.zones.actions import do_update_org_unit
 from bianhe.zones.models import OrgUnit, Orientation, ZoneKind
 from bianhe.zones.queries import zones_for
@@ -101,7 +102,7 @@ def get_zone(request, code: str):
               summary="Change registry attributes (ministry administrators)")
 def patch_zone(request, code: str, payload: ZonePatch):
     zone = get_restricted(OrgUnit.objects.select_related("parent"), request.auth,
-                          Action.CHANGE, code=code)
+                          Action.CHANGE, code=code, level=Level.ZONE)
     changes = payload.model_dump(exclude_unset=True)
     if "area_km2" in changes and changes["area_km2"] is not None:
         changes["area_km2"] = Decimal(str(changes["area_km2"]))
@@ -117,6 +118,5 @@ def patch_zone(request, code: str, payload: ZonePatch):
         do_update_org_unit(request.auth, zone, changes,
                            **request_context(request, Source.API))
     except ValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        return Status(422, {"detail": detail})
+        return Status(422, {"detail": model_errors(exc, prefix="body.payload")})
     return zone

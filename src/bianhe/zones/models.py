@@ -38,16 +38,23 @@ class OrgUnitQuerySet(RestrictedQuerySet):
     def provinces(self):
         return self.filter(level=Level.PROVINCE)
 
+    # A unit without a valid_from date counts from its approval year when a source gives
+    # one (临沧 from 2014), and from before the registry's records when none does. No day
+    # is invented for it.
     def active_on(self, day: dt.date):
         return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_from__lte=day)
+            | Q(valid_from__isnull=True, approval_year__isnull=True)
+            | Q(valid_from__isnull=True, approval_year__lte=day.year),
             Q(valid_to__isnull=True) | Q(valid_to__gte=day),
         )
 
     def active_in_year(self, year: int):
         """Units valid on at least one day of ``year``: a zone approved in March counts."""
         return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=dt.date(year, 12, 31)),
+            Q(valid_from__lte=dt.date(year, 12, 31))
+            | Q(valid_from__isnull=True, approval_year__isnull=True)
+            | Q(valid_from__isnull=True, approval_year__lte=year),
             Q(valid_to__isnull=True) | Q(valid_to__gte=dt.date(year, 1, 1)),
         )
 
@@ -77,14 +84,16 @@ class OrgUnit(models.Model):
     approved_on = models.DateField(_("date approved"), null=True, blank=True)
     approval_note = models.TextField(_("approval details"), blank=True)
     area_km2 = models.DecimalField(
-        _("approved area (km²)"), max_digits=10, decimal_places=3, null=True, blank=True
+        _("area (km²)"), max_digits=10, decimal_places=3, null=True, blank=True,
+        help_text=_("Approved, planned or Chinese-side area: the basis field says which."),
     )
     area_basis = models.TextField(_("basis of the area figure"), blank=True)
     valid_from = models.DateField(
         _("valid from"),
         null=True,
         blank=True,
-        help_text=_("Empty: valid since before the registry's records begin."),
+        help_text=_("Empty: valid from the year approved, or from before the registry's "
+                    "records when that year is not verified."),
     )
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.TextField(_("sources"), blank=True)
@@ -147,7 +156,10 @@ class OrgUnit(models.Model):
         return self if self.level == Level.PROVINCE else None
 
     def is_active_in_year(self, year: int) -> bool:
-        starts = self.valid_from is None or self.valid_from <= dt.date(year, 12, 31)
+        if self.valid_from is not None:
+            starts = self.valid_from <= dt.date(year, 12, 31)
+        else:
+            starts = self.approval_year is None or self.approval_year <= year
         ends = self.valid_to is None or self.valid_to >= dt.date(year, 1, 1)
         return starts and ends
 

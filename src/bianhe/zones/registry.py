@@ -178,9 +178,17 @@ def read_registry(path: Path) -> list[dict]:
 
 
 def load_registry(
-    path: Path | str | None = None, *, actor=None, source: str = Source.CLI
+    path: Path | str | None = None,
+    *,
+    actor=None,
+    source: str = Source.CLI,
+    update_existing: bool = True,
 ) -> LoadResult:
-    """Create or update every unit of the file in one transaction; audit what changed."""
+    """Create or update every unit of the file in one transaction; audit what changed.
+
+    ``update_existing=False`` only adds the units that are missing: ``bianhe init`` uses it,
+    so that running it again (e.g. after an upgrade) never undoes an administrator's edits.
+    """
     path = Path(path) if path else DEFAULT_REGISTRY
     rows = read_registry(path)
     result = LoadResult()
@@ -188,7 +196,8 @@ def load_registry(
         units = {unit.code: unit for unit in OrgUnit.objects.select_related("parent")}
         for row in rows:
             try:
-                _load_row(row, units, result, actor=actor, source=source)
+                _load_row(row, units, result, actor=actor, source=source,
+                          update_existing=update_existing)
             except ValidationError as exc:
                 messages = [f"{key}: {msg}" for key, msgs in exc.message_dict.items()
                             for msg in msgs]
@@ -201,7 +210,8 @@ def load_registry(
     return result
 
 
-def _load_row(row: dict, units: dict, result: LoadResult, *, actor, source: str) -> None:
+def _load_row(row: dict, units: dict, result: LoadResult, *, actor, source: str,
+              update_existing: bool) -> None:
     parent = units.get(row["parent_code"]) if row["parent_code"] else None
     unit = units.get(row["code"])
     if unit is None:
@@ -213,6 +223,9 @@ def _load_row(row: dict, units: dict, result: LoadResult, *, actor, source: str)
         raise ValidationError(
             {"level": f"{row['code']} is a {unit.level} in the database, not a {row['level']}"}
         )
+    if not update_existing:
+        result.unchanged += 1
+        return
     changes = dict(row["fields"])
     if unit.parent_id != (parent.pk if parent else None):
         changes["parent"] = parent

@@ -68,8 +68,9 @@ def zone_detail(request, code):
 
 
 def zone_edit(request, code):
+    # The form is a zone's; provinces and the ministry change only through the data file.
     zone = get_restricted(OrgUnit.objects.select_related("parent"), request.user,
-                          Action.CHANGE, code=code)
+                          Action.CHANGE, code=code, level=Level.ZONE)
     form = ZoneForm(request.POST or None, instance=zone)
     if request.method == "POST" and form.is_valid():
         try:
