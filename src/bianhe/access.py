@@ -67,6 +67,17 @@ class RestrictedQuerySet(models.QuerySet):
         return self.filter(reduce(or_, (Q(**{lookup: path}) for path in paths)))
 
 
+class SharedQuerySet(RestrictedQuerySet):
+    """Reference data every role reads whole (the indicator catalogue, report forms).
+
+    ``restrict`` still asks whether the role may do ``action`` at all: everyone may view,
+    only roles with CHANGE may change.
+    """
+
+    def restrict(self, user, action: str = Action.VIEW):
+        return self.all() if can(user, action) else self.none()
+
+
 def get_restricted(queryset, user, action: str = Action.VIEW, **lookup):
     """The one object matching ``lookup`` within the user's scope, else :class:`NotInScope`."""
     try:
