@@ -49,3 +49,28 @@ def client_for(client, people):
         return client
 
     return login
+
+
+@pytest.fixture
+def catalogue(registry):
+    """This year's and last year's catalogues and the default report forms."""
+    from django.utils import timezone
+
+    from bianhe.catalog.loader import load_catalogue
+    from bianhe.catalog.models import CatalogVersion
+    from bianhe.reporting.setup import ensure_default_forms
+
+    year = timezone.localdate().year
+    for each in (year - 2, year - 1, year):
+        load_catalogue(each)
+    ensure_default_forms(CatalogVersion.objects.get(year=year))
+
+
+@pytest.fixture
+def open_month(catalogue):
+    """Last month: its entry window is open today (forms keep it open 60 days)."""
+    from django.utils import timezone
+
+    from bianhe.periods import Period
+
+    return Period.containing(timezone.localdate(), "monthly").previous()

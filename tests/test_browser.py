@@ -79,3 +79,68 @@ def test_the_home_page_draws_its_chart_from_the_vendored_echarts(live_server, re
     assert page.evaluate("typeof window.echarts") == "object"
     assert page.evaluate("typeof window.htmx") == "object"
     assert not failed
+
+
+def _login(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_reporter_fills_and_submits_and_the_province_returns_it_with_a_reason(
+        live_server, people, open_month, browser):
+    from bianhe.accounts.actions import do_create_user
+    from bianhe.catalog.disaggregations import members
+    from bianhe.catalog.models import CatalogVersion
+    from bianhe.reporting.actions import do_save_values
+    from bianhe.reporting.models import DataValue, Report, ReportForm
+    from bianhe.reporting.queries import form_indicators
+    from bianhe.zones.models import OrgUnit
+
+    do_create_user(None, username="gx-reviewer", password=PASSWORD, role="province_reviewer",
+                   scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reporter = people["pingxiang_reporter"]
+    form = ReportForm.objects.get(code="BH-M")
+    version = CatalogVersion.objects.get(year=open_month.year)
+    # Everything but two cells is already saved; the browser types the last two.
+    rows = [{"zone": "BECZ-GX-01", "period": open_month.code, "indicator": ind.code,
+             "member": member, "value": "10"}
+            for ind in form_indicators(form, version) for member in members(ind.disaggregation)
+            if ind.code not in ("EXPORT", "IMPORT")]
+    assert do_save_values(reporter, rows).ok
+    base = live_server.url
+    page = browser.new_page(locale="zh-CN")
+    _login(page, base, reporter.username)
+    page.goto(f"{base}/reporting/BECZ-GX-01/BH-M/{open_month.code}/")
+    export = page.locator("#row-EXPORT input[name=value]")
+    export.fill("1.2万")
+    export.press("Tab")
+    page.wait_for_selector("#row-EXPORT .error")
+    assert "不要带" in page.locator("#row-EXPORT .error").inner_text()
+    page.locator("#row-EXPORT input[name=value]").fill("12000")
+    page.locator("#row-EXPORT input[name=value]").press("Tab")
+    page.wait_for_selector("#row-EXPORT .ok")
+    page.locator("#row-IMPORT input[name=value]").fill("8000")
+    page.locator("#row-IMPORT input[name=value]").press("Tab")
+    page.wait_for_selector("#row-IMPORT .ok")
+    assert DataValue.objects.get(indicator_code="EXPORT").value == 12000
+    page.click("button[value=submit]")
+    page.wait_for_selector(".messages li")
+    assert Report.objects.get().status == "submitted"
+
+    reviewer_page = browser.new_page(locale="zh-CN")
+    _login(reviewer_page, base, "gx-reviewer")
+    reviewer_page.goto(f"{base}/reporting/")
+    reviewer_page.click(f"text={OrgUnit.objects.get(code='BECZ-GX-01').name_zh}")
+    reviewer_page.fill("form.transition:has(button[value=return]) input[name=reason]",
+                       "出口额与海关数据不符,请核实")
+    reviewer_page.click("button[value=return]")
+    reviewer_page.wait_for_selector(".notice.warning")
+    report = Report.objects.get()
+    assert (report.status, report.returned_reason) == ("returned", "出口额与海关数据不符,请核实")
+    # The reporter sees the reason and can edit again.
+    page.goto(f"{base}/reporting/BECZ-GX-01/BH-M/{open_month.code}/")
+    assert "出口额与海关数据不符" in page.locator(".notice.warning").inner_text()
+    assert page.locator("#row-EXPORT input[name=value]").is_editable()

@@ -8,6 +8,7 @@ stderr with a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import secrets
 import signal
@@ -92,12 +93,35 @@ def _load_registry(path: str | None, *, update_existing: bool) -> None:
              f"{', '.join(result.not_in_file)}")
 
 
+def _load_catalogue(years) -> None:
+    """Create the catalogue of each year that has none, and the default report forms."""
+    from bianhe.catalog.loader import CatalogueFileError, load_catalogue
+    from bianhe.catalog.models import CatalogVersion
+    from bianhe.reporting.setup import ensure_default_forms
+
+    created = []
+    for year in years:
+        try:
+            if load_catalogue(year):
+                created.append(year)
+        except CatalogueFileError as exc:
+            problems = "\n  ".join(exc.problems)
+            raise CommandError(f"catalogue file {exc.path} not loaded:\n  {problems}") from None
+    _say(f"catalogue: created for {', '.join(map(str, created))}" if created
+         else "catalogue: every year needed exists already")
+    latest = CatalogVersion.objects.order_by("-year").first()
+    forms = ensure_default_forms(latest)
+    if forms:
+        _say(f"report forms: created {', '.join(forms)}")
+
+
 def cmd_init(args) -> None:
     _migrate()
     _say("database: migrated")
     # Only adds missing units: edits made since the last init are never undone here.
     # `bianhe registry load` is the explicit way to bring the registry in line with a file.
     _load_registry(args.registry, update_existing=False)
+    _load_catalogue(range(dt.date.today().year, dt.date.today().year + 1))
     if getattr(args, "no_admin", False):
         return
     from bianhe.accounts.models import User
@@ -170,6 +194,15 @@ def cmd_demo(args) -> None:
     args.no_admin = True
     cmd_init(args)
     logins = ensure_demo_users()
+    from bianhe.reporting.demo import build_demo_data
+
+    # 2019 to this year, so the newest periods have drafts and submissions to review.
+    counts = build_demo_data(years=range(2019, dt.date.today().year + 1))
+    if counts["years"]:
+        _say(f"demo statistics (演示数据): {counts['values']} values in {counts['reports']} "
+             f"reports for {counts['years'][0]}–{counts['years'][-1]}")
+    else:
+        _say("demo statistics (演示数据): present already")
     from rich.console import Console
     from rich.table import Table
 

@@ -44,10 +44,10 @@ class RolePolicy:
 
 
 POLICIES: dict[str, RolePolicy] = {
-    # Data entry is the zones' own responsibility (主体责任): the ministry does not report.
-    Role.MINISTRY_ADMIN: RolePolicy(
-        frozenset({Action.VIEW, Action.CHANGE, Action.REVIEW, Action.ADMINISTER}), None
-    ),
+    # Entering a zone's data is the zone's own responsibility (主体责任); the ministry's
+    # REPORT right is for bulk imports (historical series, integrations), never for
+    # approving what it entered.
+    Role.MINISTRY_ADMIN: RolePolicy(frozenset(Action.values), None),
     Role.MINISTRY_ANALYST: RolePolicy(frozenset({Action.VIEW}), None),
     Role.PROVINCE_REVIEWER: RolePolicy(
         frozenset({Action.VIEW, Action.REVIEW}), frozenset({Level.PROVINCE}), 1, 1

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "bianhe.audit",
     "bianhe.zones",
     "bianhe.accounts",
+    "bianhe.catalog",
+    "bianhe.reporting",
 ]
 
 MIDDLEWARE = [

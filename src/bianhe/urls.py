@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("bianhe.accounts.urls")),
     path("zones/", include("bianhe.zones.urls")),
     path("audit/", include("bianhe.audit.urls")),
+    path("catalog/", include("bianhe.catalog.urls")),
+    path("reporting/", include("bianhe.reporting.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

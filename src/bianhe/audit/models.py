@@ -19,7 +19,8 @@ class Source(models.TextChoices):
     WEB = "web", _("web")
     API = "api", _("API")
     CLI = "cli", _("command line")
-    IMPORT = "import", _("import")
+    EXCEL = "excel", _("Excel upload")
+    IMPORT = "import", _("CSV/JSON import")
     SYSTEM = "system", _("system")
 
 

@@ -9,6 +9,7 @@ from django.template.loader import get_template
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
+from bianhe.reporting.notices import notices_for
 from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit
 
@@ -28,6 +29,7 @@ def home(request):
         .order_by("parent__code")
     ]
     context = {
+        "notices": notices_for(user),
         "year": year,
         "scope_units": user.scope_units.order_by("path") if user.role else [],
         "zones": zones,

@@ -1,0 +1,70 @@
+"""Bulk CSV/JSON import of values (ministry and integrations), with a dry run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from bianhe.access import NotInScope, can
+from bianhe.audit.models import Source
+from bianhe.reporting.forms import UploadForm
+from bianhe.reporting.ingest import COLUMNS, Problem, frame_from_records, ingest
+from bianhe.roles import Action
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def parse_upload(name: str, data: bytes) -> tuple[list[dict], list[Problem]]:
+    """Rows of a CSV (UTF-8, header row) or JSON (a list of objects) file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [Problem(name, "", _("The file is not UTF-8 text (CSV or JSON)."))]
+    if name.lower().endswith(".json") or text.lstrip().startswith("["):
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return [], [Problem(f"{name}:{exc.lineno}", "", _("Not valid JSON."))]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            return [], [Problem(name, "", _("JSON must be a list of objects."))]
+        return [{**r, "location": r.get("location") or _("item %(n)d") % {"n": i + 1}}
+                for i, r in enumerate(records)], []
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in ("zone", "period", "indicator", "value") if c not in header]
+    if missing:
+        return [], [Problem(name, "", _("Missing columns: %(columns)s.")
+                            % {"columns": ", ".join(missing)})]
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        return [], [Problem(name, "", _("Unknown columns: %(columns)s.")
+                            % {"columns": ", ".join(unknown)})]
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        rows.append({**{k.strip(): v for k, v in row.items() if k},
+                     "location": _("line %(n)d") % {"n": line}})
+    return rows, []
+
+
+def import_values(request):
+    if not can(request.user, Action.REPORT):
+        raise NotInScope
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result, problems = None, []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            problems = [Problem(upload.name, "", _("The file is larger than 200 MB."))]
+        else:
+            rows, problems = parse_upload(upload.name, upload.read())
+            if not problems:
+                result = ingest(frame_from_records(rows), actor=request.user,
+                                source=Source.IMPORT, dry_run=form.cleaned_data["dry_run"],
+                                label=upload.name)
+                problems = result.problems
+    return render(request, "reporting/import.html",
+                  {"form": form, "result": result, "problems": problems})

@@ -1,0 +1,50 @@
+"""In-app notices: what needs this person's attention now, computed from the data.
+
+Computed on each page view rather than stored, so a notice disappears the moment its cause
+does (a returned report resubmitted, an overdue report sent).
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bianhe.reporting.models import Report, Status
+from bianhe.reporting.queries import due_reports
+from bianhe.reporting.workflow import ROLE_LEVEL
+
+
+def notices_for(user) -> list[dict]:
+    level = ROLE_LEVEL.get(getattr(user, "role", None))
+    notices: list[dict] = []
+    if level == "zone":
+        for report in Report.objects.restrict(user).filter(status=Status.RETURNED) \
+                .select_related("zone", "form")[:20]:
+            notices.append({"level": "warning", "url": _entry_url(report), "text": _(
+                "%(zone)s %(form)s %(period)s was returned: %(reason)s") % {
+                "zone": report.zone.name, "form": report.form.name_zh,
+                "period": report.period_obj.label(cumulative=True),
+                "reason": report.returned_reason}})
+        for item in due_reports(user):
+            url = reverse("reporting:entry", kwargs={"code": item["zone"].code,
+                                                     "form": item["form"].code,
+                                                     "period": item["period"].code})
+            template = _("%(form)s %(period)s is overdue since %(deadline)s") if \
+                item["overdue"] else _("%(form)s %(period)s is due by %(deadline)s")
+            notices.append({"level": "error" if item["overdue"] else "info", "url": url,
+                            "text": template % {"form": item["form"].name_zh,
+                                                "period": item["period"].label(cumulative=True),
+                                                "deadline": item["deadline"].isoformat()}})
+    elif level in ("province", "ministry"):
+        waiting = Status.SUBMITTED if level == "province" else Status.APPROVED
+        count = Report.objects.restrict(user).filter(status=waiting).count()
+        if count:
+            notices.append({"level": "info", "url": reverse("reporting:list"), "text": _(
+                "%(n)d reports are waiting for your review.") % {"n": count}})
+    return notices
+
+
+def _entry_url(report) -> str:
+    return reverse("reporting:entry", kwargs={"code": report.zone.code,
+                                              "form": report.form.code,
+                                              "period": report.period})

@@ -1,0 +1,187 @@
+"""Reporting pages: the worklist, the entry grid (with its htmx cell saves), transitions,
+cell history and timeliness. Every lookup starts from ``restrict()``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bianhe.access import NotInScope, can, get_restricted
+from bianhe.audit.actions import request_context
+from bianhe.catalog.models import CatalogVersion
+from bianhe.periods import Period, PeriodError
+from bianhe.reporting.actions import do_save_values, do_transition, do_transition_many
+from bianhe.reporting.forms import ReasonForm, ReportFilterForm
+from bianhe.reporting.models import Report, ReportForm, Status
+from bianhe.reporting.queries import cell_history, due_reports, entry_grid, timeliness_rows
+from bianhe.reporting.windows import is_open
+from bianhe.reporting.workflow import ROLE_LEVEL, TRANSITIONS, available
+from bianhe.roles import Action, Level
+from bianhe.zones.models import OrgUnit
+
+
+def _period(code: str) -> Period:
+    try:
+        return Period.parse(code)
+    except PeriodError:
+        raise NotInScope from None
+
+
+def report_list(request):
+    """The worklist: what this role has to act on first, then everything it may see."""
+    user = request.user
+    reports = Report.objects.restrict(user).select_related("zone", "form")
+    filters = ReportFilterForm(request.GET or None)
+    if filters.is_bound and filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"]:
+            reports = reports.filter(status=data["status"])
+        if data["form"]:
+            reports = reports.filter(form=data["form"])
+        if data["period"]:
+            reports = reports.filter(period=data["period"].upper())
+    level = ROLE_LEVEL.get(user.role)
+    waiting_status = {"zone": Status.RETURNED, "province": Status.SUBMITTED,
+                      "ministry": Status.APPROVED}.get(level)
+    waiting = reports.filter(status=waiting_status) if waiting_status else reports.none()
+    bulk = {"province": "approve", "ministry": "accept"}.get(level)
+    page = Paginator(reports.order_by("-period", "zone__path", "form__code"), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "reporting/list.html", {
+        "filters": filters, "page": page, "waiting": waiting[:200],
+        "waiting_status": waiting_status, "bulk": TRANSITIONS.get(bulk) if bulk else None,
+        "due": due_reports(user) if level == "zone" else [],
+    })
+
+
+def entry(request, code, form, period):
+    """One zone × form × period: the grid to fill (draft) or to review (locked)."""
+    zone = get_restricted(OrgUnit.objects.select_related("parent"), request.user,
+                          code=code, level=Level.ZONE)
+    form = get_object_or_404(ReportForm, code=form, is_active=True)
+    period = _period(period)
+    if period.frequency != form.frequency or not form.zones.filter(pk=zone.pk).exists():
+        raise NotInScope
+    report = Report.objects.filter(zone=zone, form=form, period=period.code).first()
+    version = report.catalog_version if report else \
+        CatalogVersion.objects.filter(year=period.year).first()
+    if version is None:
+        raise NotInScope
+    can_enter = (can(request.user, Action.REPORT)
+                 and OrgUnit.objects.restrict(request.user, Action.REPORT)
+                 .filter(pk=zone.pk).exists()
+                 and (report is None or report.is_editable)
+                 and is_open(form, period, _today()))
+    return render(request, "reporting/entry.html", {
+        "zone": zone, "form": form, "period": period, "report": report,
+        "rows": entry_grid(zone, form, period, version, report), "can_enter": can_enter,
+        "transitions": available(request.user, report) if report else [],
+        "reason_form": ReasonForm(), "is_cumulative_label": period.label(cumulative=True),
+    })
+
+
+def _today():
+    return timezone.localdate()
+
+
+@require_POST
+def save_cell(request, code, form, period):
+    """htmx: save one value and its comment; answer with the row, refreshed or with errors."""
+    zone = get_restricted(OrgUnit.objects, request.user, Action.REPORT, code=code,
+                          level=Level.ZONE)
+    form = get_object_or_404(ReportForm, code=form, is_active=True)
+    period = _period(period)
+    indicator = request.POST.get("indicator", "")
+    member = request.POST.get("member", "")
+    value = request.POST.get("value", "")
+    comment = request.POST.get("comment", "")
+    result = do_save_values(request.user, [{
+        "zone": zone.code, "period": period.code, "indicator": indicator, "member": member,
+        "value": value, "comment": comment, "location": indicator}],
+        source=request_context(request)["source"])
+    report = Report.objects.filter(zone=zone, form=form, period=period.code).first()
+    version = report.catalog_version if report else get_object_or_404(CatalogVersion,
+                                                                     year=period.year)
+    row = next((r for r in entry_grid(zone, form, period, version, report)
+                if r.indicator.code == indicator and r.member == member), None)
+    if row is None:
+        raise NotInScope
+    if not result.ok:
+        row.value, row.comment = value, comment  # show what was typed beside the reason
+    return render(request, "reporting/_row.html", {
+        "row": row, "result": result, "saved": result.ok, "can_enter": True,
+        "zone": zone, "form": form, "period": period, "report": report})
+
+
+@require_POST
+def transition(request, report_id, name):
+    report = get_restricted(Report.objects.select_related("zone", "form"), request.user,
+                            pk=report_id)
+    if name not in TRANSITIONS:
+        raise NotInScope
+    reason = request.POST.get("reason", "")
+    try:
+        do_transition(request.user, report, name, reason=reason, **request_context(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[name].label})
+    return redirect("reporting:entry", code=report.zone.code, form=report.form.code,
+                    period=report.period)
+
+
+@require_POST
+def bulk_transition(request, name):
+    if name not in ("approve", "accept"):
+        raise NotInScope
+    ids = [int(pk) for pk in request.POST.getlist("report") if pk.isdigit()]
+    reports = list(Report.objects.restrict(request.user).filter(pk__in=ids))
+    if not reports:
+        messages.error(request, _("Choose at least one report."))
+        return redirect("reporting:list")
+    try:
+        do_transition_many(request.user, reports, name, **request_context(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(n)d reports moved.") % {"n": len(reports)})
+    return redirect("reporting:list")
+
+
+def history(request, code, form, period):
+    zone = get_restricted(OrgUnit.objects, request.user, code=code, level=Level.ZONE)
+    report = get_object_or_404(Report, zone=zone, form__code=form, period=period.upper())
+    indicator = request.GET.get("indicator", "")
+    member = request.GET.get("member", "")
+    return render(request, "reporting/history.html", {
+        "report": report, "indicator": indicator, "member": member,
+        "changes": cell_history(report, indicator, member)[:200],
+    })
+
+
+def timeliness(request):
+    """Expected, received on time, late and missing, per zone, for one form and period."""
+    forms = list(ReportForm.objects.filter(is_active=True))
+    form = next((f for f in forms if f.code == request.GET.get("form")), forms[0] if forms
+                else None)
+    if form is None:
+        raise NotInScope
+    today = _today()
+    default = Period.containing(today, form.frequency).previous()
+    try:
+        period = Period.parse(request.GET.get("period") or default.code)
+    except PeriodError:
+        period = default
+    if period.frequency != form.frequency:
+        period = default
+    rows = timeliness_rows(request.user, form, period, today)
+    totals = {key: sum(1 for row in rows if row["state"] == key)
+              for key in ("on_time", "late", "missing", "pending")}
+    return render(request, "reporting/timeliness.html", {
+        "forms": forms, "form": form, "period": period, "rows": rows, "totals": totals,
+        "expected": len(rows)})

@@ -1,0 +1,201 @@
+"""Reporting pages and API: the grid, htmx saves, history, timeliness, imports."""
+
+import datetime as dt
+import json
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from bianhe.periods import Period
+from bianhe.reporting.actions import do_save_values, do_transition
+from bianhe.reporting.models import DataValue, Report, ReportForm, ValueChange
+from bianhe.reporting.queries import growth, timeliness_rows
+
+
+def url(period, zone="BECZ-GX-01", form="BH-M", tail=""):
+    return f"/reporting/{zone}/{form}/{period.code}/{tail}"
+
+
+def test_growth_is_year_on_year_percent_with_one_decimal():
+    from decimal import Decimal
+    assert growth(Decimal("110"), Decimal("100")) == Decimal("10.0")
+    assert growth(Decimal("90"), Decimal("-100")) == Decimal("190.0")
+    assert growth(Decimal("5"), Decimal("0")) is None and growth(None, Decimal("1")) is None
+
+
+def test_the_grid_shows_last_period_last_year_and_growth(client_for, people, open_month):
+    from bianhe.reporting.models import WindowOverride
+
+    last_year = open_month.same_period_last_year()
+    WindowOverride.objects.create(form=ReportForm.objects.get(code="BH-M"),
+                                  period=last_year.code, is_open=True, reason="补录")
+    admin = people["ministry_admin"]
+    assert do_save_values(admin, [{"zone": "BECZ-GX-01", "period": last_year.code,
+                                   "indicator": "EXPORT", "value": "200"}]).ok
+    assert do_save_values(admin, [{"zone": "BECZ-GX-01", "period": open_month.code,
+                                   "indicator": "EXPORT", "value": "250"}]).ok
+    page = client_for("pingxiang_reporter").get(url(open_month))
+    assert page.status_code == 200
+    row = next(r for r in page.context["rows"] if r.indicator.code == "EXPORT")
+    assert (row.value, row.last_year, str(row.growth)) == (250, 200, "25.0")
+    html = page.content.decode()
+    assert "25.0%" in html and 'name="value"' in html
+    assert len(page.context["rows"]) >= 30  # the monthly form with its partner breakdown
+
+
+def test_a_cell_saved_with_htmx_answers_with_its_row(client_for, open_month):
+    client = client_for("pingxiang_reporter")
+    response = client.post(url(open_month, tail="cell/"), {
+        "indicator": "EXPORT", "member": "", "value": "1,500", "comment": "初值"},
+        HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith("<tr")
+    assert "已保存" in html and 'value="1500"' in html
+    value = DataValue.objects.get()
+    assert (value.value, value.comment) == (1500, "初值")
+    refused = client.post(url(open_month, tail="cell/"), {
+        "indicator": "EXPORT", "member": "", "value": "1.5万", "comment": ""})
+    assert "不要带" in refused.content.decode() and 'value="1.5万"' in refused.content.decode()
+    assert DataValue.objects.get().value == 1500
+
+
+def test_a_reporter_cannot_save_into_another_zone(client_for, open_month):
+    client = client_for("pingxiang_reporter")
+    response = client.post(url(open_month, zone="BECZ-XJ-01", tail="cell/"),
+                           {"indicator": "EXPORT", "value": "1"})
+    assert response.status_code == 404
+    assert not DataValue.objects.exists()
+
+
+def test_the_cell_history_lists_every_change(client_for, open_month):
+    client = client_for("pingxiang_reporter")
+    for value in ("1", "2", "3"):
+        client.post(url(open_month, tail="cell/"), {"indicator": "EXPORT", "value": value})
+    page = client.get(url(open_month, tail="history/"), {"indicator": "EXPORT"})
+    changes = list(page.context["changes"])
+    assert [(c.old_value, c.new_value) for c in changes] == [(2, 3), (1, 2), (None, 1)]
+
+
+def test_submitting_from_the_page_needs_every_value_first(client_for, open_month):
+    client = client_for("pingxiang_reporter")
+    client.post(url(open_month, tail="cell/"), {"indicator": "EXPORT", "value": "1"})
+    report = Report.objects.get()
+    response = client.post(f"/reporting/report/{report.pk}/submit/", follow=True)
+    assert "请填写全部指标" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == "draft"
+
+
+def test_timeliness_counts_on_time_late_and_missing_on_a_hand_built_case(people, catalogue):
+    from django.utils import timezone
+
+    form = ReportForm.objects.get(code="BH-M")
+    period = Period.parse(f"{timezone.localdate().year}M01")
+    deadline = period.deadline(form.deadline_days)
+    admin = people["ministry_admin"]
+    for zone in ("BECZ-GX-01", "BECZ-GX-02"):
+        do_save_values(None, [{"zone": zone, "period": period.code, "indicator": "EXPORT",
+                               "value": "1"}])
+    on_time = timezone.make_aware(dt.datetime.combine(deadline, dt.time(17)))
+    late = on_time + dt.timedelta(days=3)
+    Report.objects.filter(zone__code="BECZ-GX-01").update(first_submitted_at=on_time)
+    Report.objects.filter(zone__code="BECZ-GX-02").update(first_submitted_at=late)
+    rows = timeliness_rows(admin, form, period, today=deadline + dt.timedelta(days=30))
+    states = {row["zone"].code: row["state"] for row in rows}
+    assert states["BECZ-GX-01"] == "on_time" and states["BECZ-GX-02"] == "late"
+    assert list(states.values()).count("missing") == len(rows) - 2
+    reviewer_rows = timeliness_rows(people["xinjiang_reviewer"], form, period,
+                                    today=deadline + dt.timedelta(days=30))
+    assert {row["zone"].parent.code for row in reviewer_rows} == {"CN-XJ"}
+
+
+def test_a_csv_import_writes_all_rows_and_a_bad_one_writes_none(client_for, open_month):
+    client = client_for("ministry_admin")
+    good = ("zone,period,indicator,member,value,comment\n"
+            f"BECZ-GX-01,{open_month.code},EXPORT,,10,\n"
+            f"BECZ-XJ-01,{open_month.code},TRADE_BY_PARTNER,KZ,\"1,234.5\",经霍尔果斯\n")
+    dry = client.post("/reporting/import/", {"file": SimpleUploadedFile(
+        "v.csv", good.encode()), "dry_run": "on"})
+    assert dry.context["result"].created == 2 and not DataValue.objects.exists()
+    done = client.post("/reporting/import/", {"file": SimpleUploadedFile("v.csv",
+                                                                         good.encode())})
+    assert done.context["result"].created == 2
+    assert ValueChange.objects.filter(source="import").count() == 2
+    bad = good + f"BECZ-GX-02,{open_month.code},EXPORT,,1.2万,\n"
+    response = client.post("/reporting/import/", {"file": SimpleUploadedFile(
+        "v.csv", bad.replace(",10,", ",11,").encode())})
+    problems = response.context["problems"]
+    assert [p.location for p in problems] == ["第4行"] and "不要带" in problems[0].message
+    assert DataValue.objects.get(report__zone__code="BECZ-GX-01").value == 10
+
+
+def test_a_json_import_and_an_unreadable_file_are_handled(client_for, open_month):
+    client = client_for("ministry_admin")
+    rows = [{"zone": "BECZ-GX-01", "period": open_month.code, "indicator": "IMPORT",
+             "value": 5}]
+    ok = client.post("/reporting/import/", {"file": SimpleUploadedFile(
+        "v.json", json.dumps(rows).encode())})
+    assert ok.context["result"].created == 1
+    junk = client.post("/reporting/import/", {"file": SimpleUploadedFile(
+        "v.csv", b"\xff\xfe\x00garbage")})
+    assert "UTF-8" in junk.context["problems"][0].message or "UTF-8" in junk.content.decode()
+
+
+def test_the_values_api_reads_in_scope_and_writes_through_the_same_checks(
+        client_for, people, open_month):
+    admin = client_for("ministry_admin")
+    body = {"rows": [{"zone": "BECZ-XJ-01", "period": open_month.code, "indicator": "EXPORT",
+                      "value": "12"},
+                     {"zone": "BECZ-GX-01", "period": open_month.code, "indicator": "EXPORT",
+                      "value": 13}]}
+    response = admin.post("/api/v1/values", body, content_type="application/json")
+    assert response.status_code == 200 and response.json()["created"] == 2
+    bad = admin.post("/api/v1/values", {"rows": [{**body["rows"][0], "value": "x"}]},
+                     content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["problems"][0]["location"] == "rows[0]"
+    reviewer = client_for("xinjiang_reviewer")
+    seen = reviewer.get("/api/v1/values", {"period_from": open_month.code}).json()
+    assert [(v["zone"], v["value"]) for v in seen] == [("BECZ-XJ-01", 12.0)]
+    wrong_order = reviewer.get("/api/v1/values", {"period_from": "2024M05",
+                                                  "period_to": "2024M01"})
+    assert wrong_order.status_code == 422
+
+
+def test_the_reports_api_moves_a_report_through_the_workflow(client_for, people, open_month):
+    from test_workflow import fill
+
+    report = fill(people["pingxiang_reporter"], open_month)
+    reporter = client_for("pingxiang_reporter")
+    response = reporter.post(f"/api/v1/reports/{report.pk}/submit", {},
+                             content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "submitted"
+    again = reporter.post(f"/api/v1/reports/{report.pk}/submit", {},
+                          content_type="application/json")
+    assert again.status_code == 422
+    reviewer = client_for("xinjiang_reviewer")
+    assert reviewer.post(f"/api/v1/reports/{report.pk}/approve", {},
+                         content_type="application/json").status_code == 404
+    assert do_transition  # the API calls the same action as the page
+
+
+def test_a_reporter_is_told_about_returned_and_due_reports(client_for, people, open_month):
+    from bianhe.accounts.actions import do_create_user
+    from bianhe.zones.models import OrgUnit
+    from test_workflow import fill
+
+    client = client_for("pingxiang_reporter")
+    home = client.get("/").content.decode()
+    assert "边(跨)合区主要指标月报" in home  # this month's or last month's report is due
+    report = fill(people["pingxiang_reporter"], open_month)
+    do_transition(people["pingxiang_reporter"], report, "submit")
+    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
+                              role="province_reviewer",
+                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    from django.test import Client
+
+    reviewer_client = Client()
+    reviewer_client.force_login(reviewer)
+    assert "1张报表等待您审核" in reviewer_client.get("/").content.decode()
+    assert "等待您审核" not in client_for("xinjiang_reviewer").get("/").content.decode()
+    do_transition(reviewer, report, "return", reason="请核实进口额")
+    home = client_for("pingxiang_reporter").get("/").content.decode()
+    assert "已被退回" in home and "请核实进口额" in home
