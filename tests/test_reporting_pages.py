@@ -199,3 +199,18 @@ def test_a_reporter_is_told_about_returned_and_due_reports(client_for, people, o
     do_transition(reviewer, report, "return", reason="请核实进口额")
     home = client_for("pingxiang_reporter").get("/").content.decode()
     assert "已被退回" in home and "请核实进口额" in home
+
+
+def test_the_value_history_export_is_scoped_csv(client_for, people, open_month):
+    import csv
+    import io
+
+    admin = people["ministry_admin"]
+    for zone in ("BECZ-GX-01", "BECZ-XJ-01"):
+        assert do_save_values(admin, [{"zone": zone, "period": open_month.code,
+                                       "indicator": "EXPORT", "value": "3"}]).ok
+    response = client_for("xinjiang_reviewer").get("/reporting/changes.csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["zone"], r["indicator"], r["new_value"], r["actor"]) for r in rows] == [
+        ("BECZ-XJ-01", "EXPORT", "3", "ministry-admin")]

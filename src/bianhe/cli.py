@@ -353,6 +353,19 @@ def cmd_registry_load(args) -> None:
     _load_registry(args.file, update_existing=True)
 
 
+def cmd_catalog_load(args) -> None:
+    from bianhe.catalog.loader import CatalogueFileError, load_catalogue
+
+    try:
+        version = load_catalogue(args.year, args.file)
+    except CatalogueFileError as exc:
+        problems = "\n  ".join(exc.problems)
+        raise CommandError(f"catalogue file {exc.path} not loaded:\n  {problems}") from None
+    if version is None:
+        raise CommandError(f"the catalogue for {args.year} exists already; edit it on the web")
+    _say(f"catalogue {args.year}: {version.indicators.count()} indicators")
+
+
 def cmd_manage(args) -> None:
     from django.core.management import execute_from_command_line
 
@@ -434,6 +447,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "or nothing (updates units that differ; keeps units not in it)")
     p.add_argument("--file", metavar="FILE", help="default: the file shipped in the package")
     p.set_defaults(func=cmd_registry_load)
+
+    catalog = sub.add_parser("catalog", help="the indicator catalogue").add_subparsers(
+        dest="catalog_command", metavar="ACTION", required=True)
+    p = catalog.add_parser("load", help="create a year's catalogue from a CSV file")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--file", metavar="FILE", help="default: the catalogue shipped in the package")
+    p.set_defaults(func=cmd_catalog_load)
 
     p = sub.add_parser("manage", help="run a Django management command",
                        add_help=False)

@@ -88,3 +88,33 @@ def do_transition_many(actor, reports, name: str, **kwargs) -> list[Report]:
     """Bulk approve (or any transition) in one transaction: all move or none does."""
     with transaction.atomic():
         return [do_transition(actor, report, name, **kwargs) for report in reports]
+
+
+@transaction.atomic
+def do_set_window(actor, form, period_code: str, *, is_open: bool, reason: str,
+                  source: str = Source.WEB, ip_address: str | None = None):
+    """The ministry opens or closes one period of a form outside its normal window."""
+    from bianhe.access import can
+    from bianhe.periods import Period, PeriodError
+    from bianhe.reporting.models import WindowOverride
+    from bianhe.roles import Action
+
+    if actor is not None and not can(actor, Action.CHANGE):
+        raise NotInScope
+    try:
+        period = Period.parse(period_code)
+    except PeriodError:
+        raise ValidationError(_("Not a period: use 2024, 2024Q2 or 2024M06.")) from None
+    if period.frequency != form.frequency:
+        raise ValidationError(_("This period does not match the form's frequency."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason."))
+    existing = WindowOverride.objects.filter(form=form, period=period.code).first()
+    before = {"is_open": existing.is_open, "reason": existing.reason} if existing else None
+    WindowOverride.objects.update_or_create(form=form, period=period.code,
+                                            defaults={"is_open": is_open, "reason": reason})
+    record(actor=actor, action="reporting.window.set", obj=form, object_id=str(form.pk),
+           object_repr=f"{form.code} {period.code}", before=before,
+           after={"period": period.code, "is_open": is_open, "reason": reason},
+           source=source, ip_address=ip_address)

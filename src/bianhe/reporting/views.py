@@ -15,7 +15,12 @@ from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
 from bianhe.catalog.models import CatalogVersion
 from bianhe.periods import Period, PeriodError
-from bianhe.reporting.actions import do_save_values, do_transition, do_transition_many
+from bianhe.reporting.actions import (
+    do_save_values,
+    do_set_window,
+    do_transition,
+    do_transition_many,
+)
 from bianhe.reporting.forms import ReasonForm, ReportFilterForm
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.queries import cell_history, due_reports, entry_grid, timeliness_rows
@@ -185,3 +190,66 @@ def timeliness(request):
     return render(request, "reporting/timeliness.html", {
         "forms": forms, "form": form, "period": period, "rows": rows, "totals": totals,
         "expected": len(rows)})
+
+
+def form_list(request):
+    """Report forms with their deadline and window rules; the ministry opens or closes
+    single periods here."""
+    forms = ReportForm.objects.restrict(request.user).prefetch_related("overrides", "zones")
+    if request.method == "POST":
+        form = get_object_or_404(ReportForm, code=request.POST.get("form", ""))
+        try:
+            do_set_window(request.user, form, request.POST.get("period", ""),
+                          is_open=request.POST.get("is_open") == "1",
+                          reason=request.POST.get("reason", ""), **request_context(request))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The entry window was changed."))
+        return redirect("reporting:forms")
+    today = _today()
+    rows = [{"form": form, "current": Period.containing(today, form.frequency),
+             "open_now": is_open(form, Period.containing(today, form.frequency), today)}
+            for form in forms]
+    return render(request, "reporting/forms.html", {
+        "rows": rows, "can_change": can(request.user, Action.CHANGE)})
+
+
+def changes_export(request):
+    """Value history in the user's scope as CSV (UTF-8 with BOM, for Excel)."""
+    import csv
+
+    from django.http import StreamingHttpResponse
+
+    from bianhe.reporting.models import ValueChange
+
+    changes = (ValueChange.objects.restrict(request.user)
+               .select_related("report__zone", "report__form").order_by("-at", "-id"))
+    period = request.GET.get("period", "").upper()
+    if period:
+        changes = changes.filter(report__period=period)
+    zone = request.GET.get("zone", "")
+    if zone:
+        changes = changes.filter(report__zone__code=zone)
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(["at", "zone", "form", "period", "indicator", "member",
+                                          "old_value", "new_value", "old_comment",
+                                          "new_comment", "actor", "source"])
+        for c in changes.iterator(chunk_size=5000):
+            yield writer.writerow([
+                timezone.localtime(c.at).isoformat(), c.report.zone.code, c.report.form.code,
+                c.report.period, c.indicator_code, c.member,
+                "" if c.old_value is None else c.old_value.normalize(),
+                "" if c.new_value is None else c.new_value.normalize(),
+                c.old_comment, c.new_comment, c.actor_name, c.source])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="bianhe-value-history.csv"'
+    return response
