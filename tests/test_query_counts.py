@@ -32,3 +32,29 @@ def test_a_list_costs_the_same_queries_for_20_more_zones_and_users(
     add_zones_with_reporters(20)
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.parametrize("url", ["/reporting/", "/reporting/timeliness/?form=BH-M",
+                                 "/api/v1/reports", "/api/v1/values", "/reporting/changes.csv",
+                                 "/catalog/", "/reporting/forms/"])
+def test_reporting_lists_cost_the_same_queries_for_more_reports(
+        client_for, people, open_month, url, django_assert_num_queries):
+    from bianhe.reporting.actions import do_save_values
+
+    zones = list(OrgUnit.objects.zones().active_in_year(open_month.year)
+                 .values_list("code", flat=True))
+
+    def report_in(codes):
+        assert do_save_values(people["ministry_admin"], [
+            {"zone": code, "period": open_month.code, "indicator": indicator, "value": "1"}
+            for code in codes for indicator in ("EXPORT", "IMPORT")]).ok
+
+    report_in(zones[:3])
+    client = client_for("ministry_admin")
+    url = url.replace("timeliness/?form=BH-M", f"timeliness/?form=BH-M&period={open_month}")
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    report_in(zones[3:])
+    with django_assert_num_queries(len(before.captured_queries)):
+        client.get(url)
