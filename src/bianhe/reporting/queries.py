@@ -11,7 +11,7 @@ from django.utils import timezone
 from bianhe.catalog.disaggregations import member_label, members
 from bianhe.catalog.models import CatalogVersion, Indicator
 from bianhe.periods import Period
-from bianhe.reporting.models import DataValue, Report, ReportForm, Status
+from bianhe.reporting.models import DataValue, Report, ReportForm
 from bianhe.roles import Action
 
 
@@ -88,8 +88,10 @@ def due_reports(user, today: dt.date | None = None, horizon_days: int = 15) -> l
                  .active_in_year(today.year))
     result = []
     forms = ReportForm.objects.filter(is_active=True, zones__in=zones).distinct()
-    sent = {(r.zone_id, r.form_id, r.period): r for r in Report.objects.filter(
-        zone__in=zones, form__in=forms).exclude(status__in=[Status.DRAFT, Status.RETURNED])}
+    # Sent at least once: a returned report is listed as returned, not as overdue.
+    sent = set(Report.objects.filter(zone__in=zones, form__in=forms,
+                                     first_submitted_at__isnull=False)
+               .values_list("zone_id", "form_id", "period"))
     for form in forms:
         assigned = set(form.zones.values_list("pk", flat=True))
         period = Period.containing(today, form.frequency)
