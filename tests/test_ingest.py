@@ -184,3 +184,44 @@ def test_empty_cells_where_nothing_is_stored_are_not_values(reporter, open_month
     assert do_save_values(reporter, [cell(open_month, "EXPORT", "")]).updated == 1
     assert DataValue.objects.get().value is None
     assert ValueChange.objects.count() == 2
+
+
+def test_digits_of_other_scripts_are_not_numbers(reporter, open_month):
+    assert not do_save_values(reporter, [cell(open_month, "EXPORT", "\u0663")]).ok
+    assert not DataValue.objects.exists()
+
+
+def test_unchanged_figures_of_a_locked_report_may_be_sent_again(reporter, open_month):
+    assert do_save_values(reporter, [cell(open_month, "EXPORT", "1")]).ok
+    Report.objects.update(status=Status.SUBMITTED)
+    again = do_save_values(reporter, [cell(open_month, "EXPORT", "1.0"),
+                                      cell(open_month, "IMPORT", "")])
+    assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_the_value_history_cannot_be_rewritten(reporter, open_month):
+    from bianhe.audit.models import AppendOnlyError
+
+    assert do_save_values(reporter, [cell(open_month, "EXPORT", "1")]).ok
+    change = ValueChange.objects.get()
+    with pytest.raises(AppendOnlyError):
+        change.save()
+    with pytest.raises(AppendOnlyError):
+        ValueChange.objects.all().delete()
+
+
+def test_a_report_submitted_between_check_and_write_is_not_written_into(
+        reporter, open_month, monkeypatch):
+    from bianhe.reporting import ingest as module
+
+    assert do_save_values(reporter, [cell(open_month, "EXPORT", "1")]).ok
+    real_write = module._write
+
+    def submit_first(*args, **kwargs):
+        Report.objects.update(status=Status.SUBMITTED)  # another session submits meanwhile
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(module, "_write", submit_first)
+    result = do_save_values(reporter, [cell(open_month, "EXPORT", "2")])
+    assert not result.ok and "已被上报" in result.problems[0].message
+    assert DataValue.objects.get().value == 1

@@ -214,3 +214,21 @@ def test_the_value_history_export_is_scoped_csv(client_for, people, open_month):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["zone"], r["indicator"], r["new_value"], r["actor"]) for r in rows] == [
         ("BECZ-XJ-01", "EXPORT", "3", "ministry-admin")]
+
+
+def test_a_cell_of_another_form_cannot_be_saved_through_this_grid(client_for, open_month):
+    client = client_for("pingxiang_reporter")
+    response = client.post(url(open_month, tail="cell/"), {"indicator": "RD_INTENSITY",
+                                                           "value": "1"})
+    assert response.status_code == 404
+    assert not DataValue.objects.exists()
+
+
+def test_a_zone_added_to_the_registry_reports_the_default_forms(people, catalogue):
+    from bianhe.zones.actions import do_create_org_unit
+    from bianhe.zones.models import OrgUnit
+
+    zone = do_create_org_unit(people["ministry_admin"], {
+        "code": "BECZ-XJ-09", "level": "zone", "parent": OrgUnit.objects.get(code="CN-XJ"),
+        "name_zh": "新设边境经济合作区", "kind": "border"})
+    assert set(zone.report_forms.values_list("code", flat=True)) == {"BH-M", "BH-Q", "BH-A"}

@@ -8,7 +8,6 @@ stderr with a non-zero exit.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import secrets
 import signal
@@ -38,6 +37,13 @@ def _setup_django() -> None:
     except EnvError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
+
+
+def _today():
+    """Today in Beijing (TIME_ZONE), not on the host's clock."""
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 def _say(message: str = "") -> None:
@@ -121,7 +127,7 @@ def cmd_init(args) -> None:
     # Only adds missing units: edits made since the last init are never undone here.
     # `bianhe registry load` is the explicit way to bring the registry in line with a file.
     _load_registry(args.registry, update_existing=False)
-    _load_catalogue(range(dt.date.today().year, dt.date.today().year + 1))
+    _load_catalogue([_today().year])
     if getattr(args, "no_admin", False):
         return
     from bianhe.accounts.models import User
@@ -197,7 +203,7 @@ def cmd_demo(args) -> None:
     from bianhe.reporting.demo import build_demo_data
 
     # 2019 to this year, so the newest periods have drafts and submissions to review.
-    counts = build_demo_data(years=range(2019, dt.date.today().year + 1))
+    counts = build_demo_data(years=range(2019, _today().year + 1))
     if counts["years"]:
         _say(f"demo statistics (演示数据): {counts['values']} values in {counts['reports']} "
              f"reports for {counts['years'][0]}–{counts['years'][-1]}")

@@ -1,8 +1,8 @@
 """Reporting periods: ``2024`` (year), ``2024Q2`` (quarter), ``2024M06`` (month).
 
 Flow indicators are reported as year-to-date cumulative values (1—N月累计), so a month's
-label for a flow reads "2024年1—6月" while a stock's reads "2024年6月末". Pure Python: no
-Django import, so the numeric code and the CLI can use it too.
+label for a flow reads "2024年1—6月" (``label(cumulative=True)``) while other indicators'
+read "2024年6月". Pure Python: no Django import, so the numeric code can use it too.
 """
 
 from __future__ import annotations

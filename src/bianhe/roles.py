@@ -44,9 +44,10 @@ class RolePolicy:
 
 
 POLICIES: dict[str, RolePolicy] = {
-    # Entering a zone's data is the zone's own responsibility (主体责任); the ministry's
-    # REPORT right is for bulk imports (historical series, integrations), never for
-    # approving what it entered.
+    # Entering a zone's data is the zone's own responsibility (主体责任). The ministry's
+    # REPORT right lets it enter or import values for any zone (historical series,
+    # integrations, corrections); the workflow still gives it no way to submit or approve
+    # at zone or province level.
     Role.MINISTRY_ADMIN: RolePolicy(frozenset(Action.values), None),
     Role.MINISTRY_ANALYST: RolePolicy(frozenset({Action.VIEW}), None),
     Role.PROVINCE_REVIEWER: RolePolicy(

@@ -31,6 +31,10 @@ def parse_upload(name: str, data: bytes) -> tuple[list[dict], list[Problem]]:
             return [], [Problem(f"{name}:{exc.lineno}", "", _("Not valid JSON."))]
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             return [], [Problem(name, "", _("JSON must be a list of objects."))]
+        unknown = sorted({key for record in records for key in record} - set(COLUMNS))
+        if unknown:
+            return [], [Problem(name, "", _("Unknown columns: %(columns)s.")
+                                % {"columns": ", ".join(unknown)})]
         return [{**r, "location": r.get("location") or _("item %(n)d") % {"n": i + 1}}
                 for i, r in enumerate(records)], []
     reader = csv.DictReader(io.StringIO(text))

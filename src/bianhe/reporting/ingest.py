@@ -221,7 +221,7 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
     checks.add(has_number & ((parts[0].str.len() > 16) | (parts[2].str.len() > 4)),
                _("Too many digits: at most 16 before the decimal point and 4 after it."))
 
-    # --- reports: windows and locks (one row per zone × form × period) ------------------------
+    # --- the reports these rows belong to (one per zone × form × period) ----------------------
     frame["zone_id"] = frame["zone"].map(lambda c: zone_rows[c].pk if c in zone_rows else 0)
     usable = frame["zone_id"].gt(0) & frame["form_id"].gt(0) & frame["period"].isin(periods)
     combos = frame.loc[usable, ["zone_id", "form_id", "period"]].drop_duplicates()
@@ -232,30 +232,11 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
                                             period__in=combos["period"].unique()):
             existing[(report.zone_id, report.form_id, report.period)] = report
     forms_by_id = {form.pk: form for form in forms}
-    if actor is not None:
-        closed = {(f, p) for f, p in combos[["form_id", "period"]].drop_duplicates()
-                  .itertuples(index=False) if not is_open(forms_by_id[f], periods[p], today)}
-        if closed:
-            checks.add(pd.Series([(f, p) in closed for f, p in zip(
-                frame["form_id"], frame["period"], strict=True)], index=frame.index),
-                _("The entry window for this period is closed."))
-    locked = {key for key, report in existing.items() if report.status not in EDITABLE}
-    if locked:
-        status_of = {key: existing[key].get_status_display() for key in locked}
-        keys = list(zip(frame["zone_id"], frame["form_id"], frame["period"], strict=True))
-        checks.add(pd.Series([k in locked for k in keys], index=frame.index),
-                   pd.Series([_("The report is locked (%(status)s).") % {"status": status_of[k]}
-                              if k in locked else "" for k in keys], index=frame.index))
 
     # --- cumulative flows never fall within a year ------------------------------------------
     _check_cumulative(frame, checks, existing)
 
-    result = IngestResult(dry_run=dry_run)
-    result.problems, result.problem_count = checks.problems()
-    if result.problem_count:
-        return result
-
-    # --- what changes -------------------------------------------------------------------
+    # --- what each row would change ------------------------------------------------------
     frame["report_key"] = list(zip(frame["zone_id"], frame["form_id"], frame["period"],
                                    strict=True))
     old = _existing_values([r.pk for r in existing.values()])
@@ -266,20 +247,42 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
     frame["old_value"] = [p[0] if p else None for p in previous]
     frame["old_comment"] = [p[1] if p else "" for p in previous]
     frame["is_new"] = [p is None for p in previous]
-    new_decimal = [Decimal(c) if c else None for c in frame["canonical"]]
-    frame["new_value"] = new_decimal
-    same = [(not n) and o == v and oc == c for n, o, v, oc, c in zip(
-        frame["is_new"], frame["old_value"], new_decimal, frame["old_comment"],
-        frame["comment"], strict=True)]
-    # An empty cell with no comment where nothing is stored is not a value: skip it.
-    nothing = frame["is_new"] & frame["canonical"].eq("") & frame["comment"].eq("")
-    frame = frame[~nothing]
-    same = [flag for flag, skip in zip(same, nothing, strict=True) if not skip]
-    frame["changed"] = ~pd.Series(same, index=frame.index)
+    frame["new_value"] = [Decimal(c) if c else None for c in frame["canonical"]]
+    # An empty cell with no comment where nothing is stored is not a value: it is skipped.
+    frame["nothing"] = frame["is_new"] & frame["canonical"].eq("") & frame["comment"].eq("")
+    frame["changed"] = ~frame["nothing"] & pd.Series([
+        new or o != v or oc != c for new, o, v, oc, c in zip(
+            frame["is_new"], frame["old_value"], frame["new_value"], frame["old_comment"],
+            frame["comment"], strict=True)], index=frame.index)
+
+    # --- windows and locks, for the rows that would change something ------------------------
+    # A re-uploaded workbook repeats the figures of locked reports: unchanged, so allowed.
+    changing = frame["changed"] & usable
+    if actor is not None:
+        closed = {(f, p) for f, p in frame.loc[changing, ["form_id", "period"]]
+                  .drop_duplicates().itertuples(index=False)
+                  if not is_open(forms_by_id[f], periods[p], today)}
+        if closed:
+            checks.add(changing & pd.Series([(f, p) in closed for f, p in zip(
+                frame["form_id"], frame["period"], strict=True)], index=frame.index),
+                _("The entry window for this period is closed."))
+    locked = {key: report.get_status_display() for key, report in existing.items()
+              if report.status not in EDITABLE}
+    if locked:
+        checks.add(changing & frame["report_key"].isin(locked),
+                   frame["report_key"].map(lambda k: _("The report is locked (%(status)s).")
+                                           % {"status": locked[k]} if k in locked else ""))
+
+    result = IngestResult(dry_run=dry_run)
+    result.problems, result.problem_count = checks.problems()
+    if result.problem_count:
+        return result
+
+    frame = frame[~frame["nothing"]]
     result.created = int(frame["is_new"].sum())
     result.updated = int((frame["changed"] & ~frame["is_new"]).sum())
     result.unchanged = int((~frame["changed"]).sum())
-    result.reports_created = len(set(frame["report_key"]) - set(existing))
+    result.reports_created = len(set(frame.loc[frame["changed"], "report_key"]) - set(existing))
     result.changes = [
         {"zone": z, "period": p, "indicator": i, "member": m,
          "old": None if o is None else str(o), "new": None if n is None else str(n)}
@@ -288,14 +291,20 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
         .itertuples(index=False) if ch][:200]
     if dry_run or not frame["changed"].any():
         return result
-    _write(frame[frame["changed"]], existing, zone_rows, versions, forms_by_id, periods,
-           actor=actor, source=source)
-    if source in (Source.EXCEL, Source.IMPORT, Source.API):
-        record(actor=actor, action="reporting.values.import", object_type="reporting.report",
-               object_repr=label[:200], source=source,
-               after={"created": result.created, "updated": result.updated,
-                      "unchanged": result.unchanged, "reports_created": result.reports_created})
+    summary = {"created": result.created, "updated": result.updated,
+               "unchanged": result.unchanged, "reports_created": result.reports_created}
+    try:
+        _write(frame[frame["changed"]], existing, zone_rows, versions, forms_by_id, periods,
+               actor=actor, source=source, label=label, summary=summary)
+    except _Conflict as conflict:
+        result.problems = [Problem("", "", str(conflict))]
+        result.problem_count = 1
+        result.created = result.updated = result.unchanged = result.reports_created = 0
     return result
+
+
+class _Conflict(Exception):
+    """A report changed status between the checks and the write."""
 
 
 def _plain(value) -> str:
@@ -375,23 +384,37 @@ def _check_cumulative(frame: pd.DataFrame, checks: _Checks, existing: dict) -> N
 
 
 def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dict,
-           forms_by_id: dict, periods: dict, *, actor, source: str) -> None:
+           forms_by_id: dict, periods: dict, *, actor, source: str, label: str,
+           summary: dict) -> None:
+    """Write the changed rows, their history and the import's audit row in one transaction.
+
+    The reports are locked and their status checked again first: a report submitted between
+    the checks and this write is not written into.
+    """
     now = timezone.now()
     by_id = {z.pk: z for z in zone_rows.values()}
+    keys = set(changed["report_key"])
     with transaction.atomic():
-        missing = sorted(set(changed["report_key"]) - set(existing))
+        missing = sorted(keys - set(existing))
         if missing:
+            # ignore_conflicts: a report created meanwhile by another upload is reused.
             Report.objects.bulk_create([
                 Report(zone_id=z, form_id=f, period=p,
                        catalog_version_id=versions[periods[p].year],
                        province_code=by_id[z].parent.code,
                        deadline=periods[p].deadline(forms_by_id[f].deadline_days))
-                for z, f, p in missing], batch_size=1000)
-            for report in Report.objects.filter(
-                    zone_id__in={k[0] for k in missing}, form_id__in={k[1] for k in missing},
-                    period__in={k[2] for k in missing}):
-                existing.setdefault((report.zone_id, report.form_id, report.period), report)
-        report_ids = [existing[key].pk for key in changed["report_key"]]
+                for z, f, p in missing], batch_size=1000, ignore_conflicts=True)
+        current = {}
+        for report in Report.objects.select_for_update().filter(
+                zone_id__in={k[0] for k in keys}, form_id__in={k[1] for k in keys},
+                period__in={k[2] for k in keys}):
+            key = (report.zone_id, report.form_id, report.period)
+            if key in keys:
+                current[key] = report
+        if any(report.status not in EDITABLE for report in current.values()):
+            raise _Conflict(_("A report was submitted while these values were being saved; "
+                              "nothing was written. Reload and try again."))
+        report_ids = [current[key].pk for key in changed["report_key"]]
         values = list(zip(report_ids, changed["indicator"], changed["member"],
                           changed["new_value"], changed["comment"], strict=True))
         ops = connection.ops
@@ -421,6 +444,10 @@ def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dic
                     [(*row, actor_id, actor_name, source, stamp)
                      for row in changes[start:start + CHUNK]])
         Report.objects.filter(pk__in=set(report_ids)).update(updated_at=now)
+        if source in (Source.EXCEL, Source.IMPORT, Source.API):
+            record(actor=actor, action="reporting.values.import",
+                   object_type="reporting.report", object_repr=label[:200], source=source,
+                   after=summary)
 
 
 def can_ingest(user) -> bool:

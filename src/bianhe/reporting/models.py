@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bianhe.access import RestrictedQuerySet, SharedQuerySet
-from bianhe.audit.models import Source
+from bianhe.audit.models import AppendOnlyError, Source
 from bianhe.catalog.models import CatalogVersion, Frequency
 from bianhe.periods import Period
 
@@ -157,11 +157,18 @@ class DataValue(models.Model):
 class ValueChangeQuerySet(RestrictedQuerySet):
     unit_path_lookup = "report__zone__path"
 
+    def update(self, **kwargs):
+        raise AppendOnlyError("value history is never updated")
+
+    def delete(self):
+        raise AppendOnlyError("value history is never deleted")
+
 
 class ValueChange(models.Model):
     """History of one cell: append-only, written in the transaction of the change."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="changes")
+    # PROTECT: a report with history cannot be deleted, so no history is lost with it.
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="changes")
     indicator_code = models.CharField(max_length=32)
     member = models.CharField(max_length=16, blank=True, default="")
     old_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
@@ -182,3 +189,11 @@ class ValueChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_code} {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("value history is never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("value history is never deleted")

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+# [0-9], not \d: \d also matches other scripts' digits (e.g. Arabic-Indic), which the
+# database and the checks would not read as the same number.
+_NUMBER = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$")
 _UNIT_WORDS = re.compile(r"[万亿千百元美吨人家个项次%％]")
 
 

@@ -132,11 +132,13 @@ def timeliness_rows(user, form: ReportForm, period: Period, today: dt.date) -> l
     rows = []
     for zone in zones:
         report = reports.get(zone.pk)
+        # A report keeps the deadline it was created with, even if the form's rule changes.
+        due = report.deadline if report else deadline
         sent = report.first_submitted_at if report else None
         if sent is not None:
-            state = "late" if timezone.localtime(sent).date() > deadline else "on_time"
+            state = "late" if report.is_late else "on_time"
         else:
-            state = "missing" if today > deadline else "pending"
-        rows.append({"zone": zone, "report": report, "submitted": sent, "deadline": deadline,
+            state = "missing" if today > due else "pending"
+        rows.append({"zone": zone, "report": report, "submitted": sent, "deadline": due,
                      "state": state})
     return rows

@@ -102,6 +102,8 @@ def save_cell(request, code, form, period):
     form = get_object_or_404(ReportForm, code=form, is_active=True)
     period = _period(period)
     indicator = request.POST.get("indicator", "")
+    if indicator not in form.indicator_codes:
+        raise NotInScope  # a cell of this grid only: never another form's indicator
     member = request.POST.get("member", "")
     value = request.POST.get("value", "")
     comment = request.POST.get("comment", "")

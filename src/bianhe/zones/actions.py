@@ -8,7 +8,7 @@ from django.db import transaction
 from bianhe.access import NotInScope, require
 from bianhe.audit.actions import diff, record, snapshot
 from bianhe.audit.models import Source
-from bianhe.roles import Action
+from bianhe.roles import Action, Level
 from bianhe.zones.models import OrgUnit
 
 
@@ -34,6 +34,11 @@ def do_create_org_unit(
     unit.full_clean(exclude=["path"])
     unit.path = unit.compute_path()
     unit.save()
+    if unit.level == Level.ZONE:
+        # A new zone reports the default forms (explicit here, not a signal).
+        from bianhe.reporting.setup import assign_default_forms
+
+        assign_default_forms(unit)
     record(
         actor=actor,
         action="zones.orgunit.create",
