@@ -232,3 +232,36 @@ def test_a_zone_added_to_the_registry_reports_the_default_forms(people, catalogu
         "code": "BECZ-XJ-09", "level": "zone", "parent": OrgUnit.objects.get(code="CN-XJ"),
         "name_zh": "新设边境经济合作区", "kind": "border"})
     assert set(zone.report_forms.values_list("code", flat=True)) == {"BH-M", "BH-Q", "BH-A"}
+
+
+def test_a_province_approves_the_checked_reports_from_its_worklist(people, open_month):
+    from django.test import Client
+
+    from bianhe.accounts.actions import do_create_user
+    from bianhe.accounts.models import User
+    from bianhe.cli import ensure_demo_users
+    from bianhe.zones.models import OrgUnit
+    from test_workflow import fill
+
+    ensure_demo_users()
+    reports = []
+    for zone in ("BECZ-GX-01", "BECZ-GX-02"):
+        report = fill(people["ministry_admin"], open_month, zone=zone)
+        reporter = User.objects.get(username=f"demo-reporter-{zone.lower()}")
+        reports.append(do_transition(reporter, report, "submit"))
+    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
+                              role="province_reviewer",
+                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get("/reporting/")
+    assert len(page.context["waiting"]) == 2
+    response = client.post("/reporting/bulk/approve/", {"report": [r.pk for r in reports]},
+                           follow=True)
+    assert "已处理2张报表" in response.content.decode()
+    assert set(Report.objects.values_list("status", flat=True)) == {"approved"}
+    # The Xinjiang reviewer's bulk action cannot reach Guangxi's reports.
+    other = Client()
+    other.force_login(people["xinjiang_reviewer"])
+    other.post("/reporting/bulk/accept/", {"report": [r.pk for r in reports]})
+    assert set(Report.objects.values_list("status", flat=True)) == {"approved"}
