@@ -13,6 +13,20 @@ settings.STORAGES = {
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    """Each test starts in the platform's default language.
+
+    LocaleMiddleware activates a request's language in the thread and leaves it active, so
+    without this a test after an English page would see English messages.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     yield
