@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,8 +83,10 @@ class _Checks:
             total += len(rows)
             for index in rows[:MAX_PROBLEMS_LISTED]:
                 text = message[index] if isinstance(message, pd.Series) else message
-                listed.append((index, Problem(self.frame.at[index, "location"],
-                                              self.frame.at[index, "indicator"], str(text))))
+                location = self.frame.at[index, "location"] or \
+                    _("row %(n)d") % {"n": index + 1}
+                listed.append((index, Problem(location, self.frame.at[index, "indicator"],
+                                              str(text))))
         listed.sort(key=lambda pair: pair[0])
         return [problem for _i, problem in listed[:MAX_PROBLEMS_LISTED]], total
 
@@ -99,6 +101,15 @@ def frame_from_records(records) -> pd.DataFrame:
 
 
 def _text(series: pd.Series, upper: bool = False) -> pd.Series:
+    if isinstance(series.dtype, pd.StringDtype):
+        # Already text (read_csv with dtype=str): clean each distinct value once; codes,
+        # periods and indicators repeat, so this is a few hundred strings, not a million.
+        codes, uniques = pd.factorize(series)
+        clean = pd.Series(uniques, dtype=object).str.strip()
+        if upper:
+            clean = clean.str.upper()
+        cleaned = np.append(clean.to_numpy(dtype=object), "")  # code -1 (missing) → ""
+        return pd.Series(cleaned[codes], index=series.index, dtype="str")
     text = series.astype(object).where(series.notna(), "").map(str).str.strip()
     return text.str.upper() if upper else text
 
@@ -120,8 +131,7 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
         frame[column] = _text(frame[column], upper=True)
     frame["comment"] = _text(frame["comment"])
     frame["location"] = _text(frame["location"])
-    blank = frame["location"] == ""
-    frame.loc[blank, "location"] = [_("row %(n)d") % {"n": i + 1} for i in frame.index[blank]]
+    # Blank locations are labelled "row N" only for the rows a problem lists (see _Checks).
     checks = _Checks(frame)
 
     checks.add(frame.duplicated(KEY, keep="first"),
@@ -141,17 +151,17 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
         with contextlib.suppress(PeriodError):
             periods[code] = Period.parse(code)
     checks.add(~frame["period"].isin(periods), _("Not a period: use 2024, 2024Q2 or 2024M06."))
-    frame["year"] = frame["period"].map(lambda c: periods[c].year if c in periods else 0)
+    frame["year"] = frame["period"].map({c: p.year for c, p in periods.items()}) \
+        .fillna(0).astype("int64")
     frame["frequency"] = frame["period"].map(
-        lambda c: periods[c].frequency if c in periods else "")
+        {c: p.frequency for c, p in periods.items()}).astype(object).fillna("")
 
     inactive = {(code, year) for code, year in
                 frame.loc[frame["zone"].isin(zone_rows), ["zone", "year"]]
                 .drop_duplicates().itertuples(index=False)
                 if year and not zone_rows[code].is_active_in_year(year)}
     if inactive:
-        checks.add(pd.Series([(z, y) in inactive for z, y in zip(frame["zone"], frame["year"],
-                                                                   strict=True)]),
+        checks.add(_pairs_in(frame["zone"], frame["year"], inactive),
                    _("The zone is not in the registry for that year."))
 
     # --- catalogue -----------------------------------------------------------------------
@@ -176,28 +186,23 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
     checks.add(known & frame["frequency"].ne("") & frame["ind_frequency"].ne(frame["frequency"]),
                _("This indicator is reported at another frequency than the period's."))
 
-    allowed_members = {key: set(codes) for key, codes in
-                       ((k, [m[0] for m in spec["members"]]) for k, spec in
-                        DISAGGREGATIONS.items())}
-    disagg = frame["disaggregation"].fillna("")
-    member_ok = pd.Series([
-        (member == "" if not d else member in allowed_members.get(d, ()))
-        for d, member in zip(disagg, frame["member"], strict=True)], index=frame.index)
+    allowed = {("", "")} | {(key, m[0]) for key, spec in DISAGGREGATIONS.items()
+                            for m in spec["members"]}
+    member_ok = _pairs_in(frame["disaggregation"].fillna(""), frame["member"], allowed)
     checks.add(known & ~member_ok,
                _("This breakdown does not fit the indicator (no breakdown, or an unknown "
                  "member)."))
 
     # --- forms: which form carries each indicator at each frequency ------------------------
     forms = list(ReportForm.objects.filter(is_active=True).prefetch_related("zones"))
-    form_of = {(code, form.frequency): form for form in forms for code in form.indicator_codes}
-    assigned = {form.pk: {z.code for z in form.zones.all()} for form in forms}
-    frame["form_id"] = [form_of[(i, f)].pk if (i, f) in form_of else 0
-                        for i, f in zip(frame["indicator"], frame["frequency"], strict=True)]
+    form_of = {f"{code}\x1f{form.frequency}": form.pk for form in forms
+               for code in form.indicator_codes}
+    assigned = {(z.code, form.pk) for form in forms for z in form.zones.all()}
+    frame["form_id"] = (frame["indicator"] + "\x1f" + frame["frequency"]).map(form_of) \
+        .fillna(0).astype("int64")
     checks.add(known & frame["form_id"].eq(0), _("No active report form carries this indicator."))
-    checks.add(frame["form_id"].gt(0) & pd.Series(
-        [z not in assigned.get(f, ()) for z, f in zip(frame["zone"], frame["form_id"],
-                                                       strict=True)], index=frame.index),
-        _("This zone is not assigned the form that carries this indicator."))
+    checks.add(frame["form_id"].gt(0) & ~_pairs_in(frame["zone"], frame["form_id"], assigned),
+               _("This zone is not assigned the form that carries this indicator."))
 
     # --- values --------------------------------------------------------------------------
     percent = frame["value_type"].eq("percent")
@@ -207,22 +212,27 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
     has_number = frame["number"].notna()
     minimum = pd.to_numeric(frame["min_value"], errors="coerce")
     maximum = pd.to_numeric(frame["max_value"], errors="coerce")
-    checks.add(has_number & minimum.notna() & (frame["number"] < minimum),
-               pd.Series([_("Below the minimum of %(min)s.") % {"min": _plain(m)}
-                          for m in frame["min_value"]], index=frame.index))
-    checks.add(has_number & maximum.notna() & (frame["number"] > maximum),
-               pd.Series([_("Above the maximum of %(max)s.") % {"max": _plain(m)}
-                          for m in frame["max_value"]], index=frame.index))
+    below = has_number & minimum.notna() & (frame["number"] < minimum)
+    checks.add(below, _messages(frame["min_value"], below,
+                                lambda m: _("Below the minimum of %(min)s.") % {"min": m}))
+    above = has_number & maximum.notna() & (frame["number"] > maximum)
+    checks.add(above, _messages(frame["max_value"], above,
+                                lambda m: _("Above the maximum of %(max)s.") % {"max": m}))
     checks.add(has_number & frame["value_type"].eq("integer") & (frame["number"] % 1 != 0),
                _("This indicator takes whole numbers."))
     # The column holds 16 digits before the point and 4 after; more would overflow or be
     # rounded away silently.
-    parts = canonical.str.lstrip("+-").str.partition(".")
-    checks.add(has_number & ((parts[0].str.len() > 16) | (parts[2].str.len() > 4)),
+    length = canonical.str.len().to_numpy()
+    point = canonical.str.find(".").to_numpy()
+    signed = canonical.str.startswith(("+", "-")).to_numpy()
+    whole = np.where(point < 0, length, point) - signed
+    decimals = np.where(point < 0, 0, length - point - 1)
+    checks.add(has_number & pd.Series((whole > 16) | (decimals > 4), index=frame.index),
                _("Too many digits: at most 16 before the decimal point and 4 after it."))
 
     # --- the reports these rows belong to (one per zone × form × period) ----------------------
-    frame["zone_id"] = frame["zone"].map(lambda c: zone_rows[c].pk if c in zone_rows else 0)
+    frame["zone_id"] = frame["zone"].map({c: z.pk for c, z in zone_rows.items()}) \
+        .fillna(0).astype("int64")
     usable = frame["zone_id"].gt(0) & frame["form_id"].gt(0) & frame["period"].isin(periods)
     combos = frame.loc[usable, ["zone_id", "form_id", "period"]].drop_duplicates()
     existing = {}
@@ -237,23 +247,32 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
     _check_cumulative(frame, checks, existing)
 
     # --- what each row would change ------------------------------------------------------
-    frame["report_key"] = list(zip(frame["zone_id"], frame["form_id"], frame["period"],
-                                   strict=True))
+    report_pos = _positions(list(existing), [frame["zone_id"], frame["form_id"], frame["period"]])
+    report_pks = np.array([r.pk for r in existing.values()] + [0], dtype="int64")
+    frame["report_id"] = report_pks[report_pos]  # -1 picks the 0 appended: no report yet
     old = _existing_values([r.pk for r in existing.values()])
-    report_id = {key: report.pk for key, report in existing.items()}
-    frame["report_id"] = frame["report_key"].map(lambda k: report_id.get(k, 0))
-    previous = [old.get((r, i, m)) for r, i, m in zip(frame["report_id"], frame["indicator"],
-                                                      frame["member"], strict=True)]
-    frame["old_value"] = [p[0] if p else None for p in previous]
-    frame["old_comment"] = [p[1] if p else "" for p in previous]
-    frame["is_new"] = [p is None for p in previous]
-    frame["new_value"] = [Decimal(c) if c else None for c in frame["canonical"]]
+    value_pos = _positions(list(old), [frame["report_id"], frame["indicator"], frame["member"]])
+    is_new = value_pos < 0
+    stored = np.flatnonzero(~is_new)
+    olds = list(old.values())
+    old_value = np.full(len(frame), None, dtype=object)
+    old_comment = np.full(len(frame), "", dtype=object)
+    old_value[stored] = [olds[p][0] for p in value_pos[stored]]
+    old_comment[stored] = [olds[p][1] for p in value_pos[stored]]
+    frame["is_new"] = is_new
+    frame["old_value"] = pd.Series(old_value, index=frame.index, dtype=object)
+    frame["old_comment"] = pd.Series(old_comment, index=frame.index, dtype=object)
+    # What the database is given: the canonical digits without a leading "+", None if empty.
+    new_value = frame["canonical"].str.removeprefix("+").to_numpy(dtype=object)
+    new_value[new_value == ""] = None
+    frame["new_value"] = pd.Series(new_value, index=frame.index, dtype=object)
+    differs = is_new.copy()  # stored rows: compare as Decimal, as the database holds them
+    differs[stored] = [o != (Decimal(c) if c else None) or oc != cm for o, c, oc, cm in zip(
+        old_value[stored], frame["canonical"].to_numpy()[stored], old_comment[stored],
+        frame["comment"].to_numpy()[stored], strict=True)]
     # An empty cell with no comment where nothing is stored is not a value: it is skipped.
     frame["nothing"] = frame["is_new"] & frame["canonical"].eq("") & frame["comment"].eq("")
-    frame["changed"] = ~frame["nothing"] & pd.Series([
-        new or o != v or oc != c for new, o, v, oc, c in zip(
-            frame["is_new"], frame["old_value"], frame["new_value"], frame["old_comment"],
-            frame["comment"], strict=True)], index=frame.index)
+    frame["changed"] = ~frame["nothing"] & differs
 
     # --- windows and locks, for the rows that would change something ------------------------
     # A re-uploaded workbook repeats the figures of locked reports: unchanged, so allowed.
@@ -263,15 +282,16 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
                   .drop_duplicates().itertuples(index=False)
                   if not is_open(forms_by_id[f], periods[p], today)}
         if closed:
-            checks.add(changing & pd.Series([(f, p) in closed for f, p in zip(
-                frame["form_id"], frame["period"], strict=True)], index=frame.index),
-                _("The entry window for this period is closed."))
+            checks.add(changing & _pairs_in(frame["form_id"], frame["period"], closed),
+                       _("The entry window for this period is closed."))
     locked = {key: report.get_status_display() for key, report in existing.items()
               if report.status not in EDITABLE}
     if locked:
-        checks.add(changing & frame["report_key"].isin(locked),
-                   frame["report_key"].map(lambda k: _("The report is locked (%(status)s).")
-                                           % {"status": locked[k]} if k in locked else ""))
+        keys = pd.MultiIndex.from_arrays([frame["zone_id"], frame["form_id"], frame["period"]])
+        in_locked = pd.Series(keys.isin(list(locked)), index=frame.index)
+        checks.add(changing & in_locked, pd.Series(
+            [_("The report is locked (%(status)s).") % {"status": locked[k]}
+             for k in keys[in_locked.to_numpy()]], index=frame.index[in_locked], dtype=object))
 
     result = IngestResult(dry_run=dry_run)
     result.problems, result.problem_count = checks.problems()
@@ -282,13 +302,15 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
     result.created = int(frame["is_new"].sum())
     result.updated = int((frame["changed"] & ~frame["is_new"]).sum())
     result.unchanged = int((~frame["changed"]).sum())
-    result.reports_created = len(set(frame.loc[frame["changed"], "report_key"]) - set(existing))
+    touched = frame.loc[frame["changed"], ["zone_id", "form_id", "period"]].drop_duplicates()
+    result.reports_created = len(set(touched.itertuples(index=False, name=None))
+                                 - set(existing))
     result.changes = [
         {"zone": z, "period": p, "indicator": i, "member": m,
-         "old": None if o is None else str(o), "new": None if n is None else str(n)}
-        for z, p, i, m, o, n, ch in frame[["zone", "period", "indicator", "member",
-                                           "old_value", "new_value", "changed"]]
-        .itertuples(index=False) if ch][:200]
+         "old": None if o is None else str(o), "new": str(Decimal(c)) if c else None}
+        for z, p, i, m, o, c in frame.loc[frame["changed"], [
+            "zone", "period", "indicator", "member", "old_value", "canonical"]]
+        .head(200).itertuples(index=False)]
     if dry_run or not frame["changed"].any():
         return result
     summary = {"created": result.created, "updated": result.updated,
@@ -338,49 +360,105 @@ def _check_cumulative(frame: pd.DataFrame, checks: _Checks, existing: dict) -> N
                   & ~checks.failed]
     if flows.empty:
         return
-    batch = {(z, p, i, m): n for z, p, i, m, n in
-             flows[["zone_id", "period", "indicator", "member", "number"]]
-             .itertuples(index=False)}
-    neighbours = set()
-    for period in flows["period"].unique():
-        current = Period.parse(period)
+    prev_of, next_of = {}, {}
+    for code in flows["period"].unique():
+        current = Period.parse(code)
         before = current.previous_in_year()
         if before:
-            neighbours.add(before.code)
+            prev_of[code] = before.code
         if current.number < (12 if current.frequency == "monthly" else 4):
-            neighbours.add(Period(current.frequency, current.year, current.number + 1).code)
-    stored = {}
+            next_of[code] = Period(current.frequency, current.year, current.number + 1).code
+    neighbours = set(prev_of.values()) | set(next_of.values())
     reports = Report.objects.filter(zone_id__in=flows["zone_id"].unique(),
                                     form_id__in=flows["form_id"].unique(),
                                     period__in=neighbours)
-    for zone_id, period, code, member, value in DataValue.objects.filter(
+    stored = pd.DataFrame.from_records(
+        DataValue.objects.filter(
             report__in=reports, indicator_code__in=flows["indicator"].unique(),
             value__isnull=False).values_list("report__zone_id", "report__period",
-                                             "indicator_code", "member", "value"):
-        stored[(zone_id, period, code, member)] = float(value)
+                                             "indicator_code", "member", "value"),
+        columns=["zone_id", "period", "indicator", "member", "value"])
+    # One integer per (zone, period, indicator, member), shared by the batch and the store.
+    codes = _Codes([flows["zone_id"], stored["zone_id"]],
+                   [flows["period"], stored["period"], pd.Series(list(neighbours), dtype=object)],
+                   [flows["indicator"], stored["indicator"]],
+                   [flows["member"], stored["member"]])
+    here = codes.key(flows["zone_id"], flows["period"], flows["indicator"], flows["member"])
+    batch = pd.Series(flows["number"].to_numpy(), index=here)
+    batch = batch[~batch.index.duplicated(keep="last")]
+    kept = codes.key(stored["zone_id"], stored["period"], stored["indicator"],
+                     stored["member"])
+    store = pd.Series(stored["value"].astype(float).to_numpy(), index=kept)
+    store = store[~store.index.duplicated(keep="last")]
+    number = flows["number"].to_numpy()
 
-    def neighbour(zone_id, period, code, member):
-        key = (zone_id, period, code, member)
-        return batch.get(key, stored.get(key))
+    prev_period = flows["period"].map(prev_of).astype(object)
+    has_prev = prev_period.notna().to_numpy()
+    prev_key = codes.key(flows["zone_id"], prev_period.fillna(flows["period"]),
+                         flows["indicator"], flows["member"])
+    prev_value = batch.reindex(prev_key).to_numpy(dtype=float, copy=True)
+    missing = np.isnan(prev_value)
+    if missing.any() and len(store):
+        prev_value[missing] = store.reindex(prev_key[missing]).to_numpy()
+    prev_value[~has_prev] = np.nan
 
-    below, above = [], []
-    for zone_id, period, code, member, number in flows[[
-            "zone_id", "period", "indicator", "member", "number"]].itertuples(index=False):
-        current = Period.parse(period)
-        before = current.previous_in_year()
-        prev_value = neighbour(zone_id, before.code, code, member) if before else None
-        after = None if current.number == (12 if current.frequency == "monthly" else 4) \
-            else Period(current.frequency, current.year, current.number + 1).code
-        # A next period in this batch is checked from its own row ("below the previous"),
-        # so each broken pair is reported once.
-        next_key = (zone_id, after, code, member)
-        next_value = stored.get(next_key) if after and next_key not in batch else None
-        below.append(prev_value is not None and number < prev_value)
-        above.append(next_value is not None and number > next_value)
+    next_period = flows["period"].map(next_of).astype(object)
+    has_next = next_period.notna().to_numpy()
+    next_key = codes.key(flows["zone_id"], next_period.fillna(flows["period"]),
+                         flows["indicator"], flows["member"])
+    next_value = store.reindex(next_key).to_numpy(dtype=float, copy=True) if len(store) else \
+        np.full(len(flows), np.nan)
+    # A next period in this batch is checked from its own row ("below the previous"),
+    # so each broken pair is reported once.
+    next_value[~has_next | next_key.isin(batch.index)] = np.nan
+
+    below = ~np.isnan(prev_value) & (number < prev_value)
+    above = ~np.isnan(next_value) & (number > next_value)
     checks.add(pd.Series(below, index=flows.index).reindex(frame.index, fill_value=False),
                _("A year-to-date value cannot be below the previous period's value."))
     checks.add(pd.Series(above, index=flows.index).reindex(frame.index, fill_value=False),
                _("A year-to-date value cannot be above the next period's stored value."))
+
+
+class _Codes:
+    """Packs (zone id, period, indicator, member) into one int64 for hash look-ups."""
+
+    def __init__(self, *columns: list[pd.Series]):
+        self.uniques = [pd.Index(pd.unique(pd.concat([c.astype(object) for c in parts],
+                                                     ignore_index=True)))
+                        for parts in columns]
+
+    def key(self, *columns: pd.Series) -> pd.Index:
+        key = np.zeros(len(columns[0]), dtype="int64")
+        for uniques, column in zip(self.uniques, columns, strict=True):
+            key = key * (len(uniques) + 1) + uniques.get_indexer(column.astype(object)) + 1
+        return pd.Index(key)
+
+
+def _pairs_in(first: pd.Series, second: pd.Series, pairs) -> pd.Series:
+    """Whether each (first, second) is one of ``pairs``, as a boolean Series."""
+    pairs = list(pairs)
+    if not pairs:
+        return pd.Series(False, index=first.index)
+    found = pd.MultiIndex.from_arrays([first, second]).isin(pairs)
+    return pd.Series(found, index=first.index)
+
+
+def _positions(keys: list[tuple], columns: list[pd.Series]) -> np.ndarray:
+    """Position of each row's key in ``keys`` (a list of tuples), -1 where absent."""
+    if not keys:
+        return np.full(len(columns[0]), -1, dtype="int64")
+    index = pd.MultiIndex.from_tuples(keys)
+    return index.get_indexer(pd.MultiIndex.from_arrays(columns))
+
+
+def _messages(bounds: pd.Series, mask: pd.Series, message) -> pd.Series | str:
+    """The message of each row in ``mask``, formatted once per distinct bound."""
+    if not mask.any():
+        return ""
+    chosen = bounds[mask]
+    text = {bound: message(_plain(bound)) for bound in chosen.unique()}
+    return chosen.map(text)
 
 
 def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dict,
@@ -393,61 +471,154 @@ def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dic
     """
     now = timezone.now()
     by_id = {z.pk: z for z in zone_rows.values()}
-    keys = set(changed["report_key"])
+    key_frame = changed[["zone_id", "form_id", "period"]].drop_duplicates()
+    keys = set(key_frame.itertuples(index=False, name=None))
     with transaction.atomic():
         missing = sorted(keys - set(existing))
         if missing:
-            # ignore_conflicts: a report created meanwhile by another upload is reused.
-            Report.objects.bulk_create([
-                Report(zone_id=z, form_id=f, period=p,
-                       catalog_version_id=versions[periods[p].year],
-                       province_code=by_id[z].parent.code,
-                       deadline=periods[p].deadline(forms_by_id[f].deadline_days))
-                for z, f, p in missing], batch_size=1000, ignore_conflicts=True)
+            if connection.vendor == "postgresql":
+                # ignore_conflicts: a report created meanwhile by another upload is reused.
+                # (Django 5.2 inserts these with UNNEST on PostgreSQL: already fast there.)
+                Report.objects.bulk_create([
+                    Report(zone_id=z, form_id=f, period=p,
+                           catalog_version_id=versions[periods[p].year],
+                           province_code=by_id[z].parent.code,
+                           deadline=periods[p].deadline(forms_by_id[f].deadline_days))
+                    for z, f, p in missing], batch_size=1000, ignore_conflicts=True)
+            else:
+                # ON CONFLICT DO NOTHING: a report created meanwhile by another upload is kept.
+                _insert_reports(missing, versions, by_id, forms_by_id, periods)
         current = {}
-        for report in Report.objects.select_for_update().filter(
+        for pk, zone_id, form_id, period, status in Report.objects.select_for_update().filter(
                 zone_id__in={k[0] for k in keys}, form_id__in={k[1] for k in keys},
-                period__in={k[2] for k in keys}):
-            key = (report.zone_id, report.form_id, report.period)
+                period__in={k[2] for k in keys}).values_list(
+                "pk", "zone_id", "form_id", "period", "status"):
+            key = (zone_id, form_id, period)
             if key in keys:
-                current[key] = report
-        if any(report.status not in EDITABLE for report in current.values()):
+                current[key] = (pk, status)
+        if any(status not in EDITABLE for _pk, status in current.values()):
             raise _Conflict(_("A report was submitted while these values were being saved; "
                               "nothing was written. Reload and try again."))
-        report_ids = [current[key].pk for key in changed["report_key"]]
-        values = list(zip(report_ids, changed["indicator"], changed["member"],
-                          changed["new_value"], changed["comment"], strict=True))
-        ops = connection.ops
-        stamp = ops.adapt_datetimefield_value(now)
-        table = ops.quote_name(DataValue._meta.db_table)
-        history = ops.quote_name(ValueChange._meta.db_table)
+        pks = np.array([pk for pk, _status in current.values()], dtype="int64")
+        report_ids = pks[_positions(list(current), [changed["zone_id"], changed["form_id"],
+                                                    changed["period"]])].tolist()
+        indicator, member = changed["indicator"].tolist(), changed["member"].tolist()
+        new_value, comment = changed["new_value"].tolist(), changed["comment"].tolist()
+        values = zip(report_ids, indicator, member, new_value, comment, strict=True)
+        old_value = [None if v is None else str(v) for v in changed["old_value"].tolist()]
+        changes = zip(report_ids, indicator, member, old_value, new_value,
+                      changed["old_comment"].tolist(), comment, strict=True)
         actor_id = actor.pk if actor is not None and actor.is_authenticated else None
         actor_name = actor.get_username() if actor_id else "system"
-        with connection.cursor() as cursor:
-            for start in range(0, len(values), CHUNK):
-                chunk = values[start:start + CHUNK]
-                cursor.executemany(
-                    f"INSERT INTO {table} (report_id, indicator_code, member, value, comment, "
-                    "updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (report_id, indicator_code, member) DO UPDATE SET "
-                    "value = excluded.value, comment = excluded.comment, "
-                    "updated_at = excluded.updated_at",
-                    [(*row, stamp) for row in chunk])
-            changes = list(zip(report_ids, changed["indicator"], changed["member"],
-                               changed["old_value"], changed["new_value"],
-                               changed["old_comment"], changed["comment"], strict=True))
-            for start in range(0, len(changes), CHUNK):
-                cursor.executemany(
-                    f"INSERT INTO {history} (report_id, indicator_code, member, old_value, "
-                    "new_value, old_comment, new_comment, actor_id, actor_name, source, at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [(*row, actor_id, actor_name, source, stamp)
-                     for row in changes[start:start + CHUNK]])
-        Report.objects.filter(pk__in=set(report_ids)).update(updated_at=now)
+        if connection.vendor == "postgresql":
+            _write_copy(values, changes, now, actor_id, actor_name, source,
+                        all_new=bool(changed["is_new"].all()))
+        else:
+            _write_rows(values, changes, now, actor_id, actor_name, source)
+        ids = sorted({pk for key, (pk, _s) in current.items() if key in existing})
+        for start in range(0, len(ids), CHUNK):  # PostgreSQL takes at most 65,535 parameters
+            Report.objects.filter(pk__in=ids[start:start + CHUNK]).update(updated_at=now)
         if source in (Source.EXCEL, Source.IMPORT, Source.API):
             record(actor=actor, action="reporting.values.import",
                    object_type="reporting.report", object_repr=label[:200], source=source,
                    after=summary)
+
+
+_VARYING = ("zone_id", "form_id", "period", "catalog_version_id", "province_code", "deadline")
+
+
+def _insert_reports(missing, versions, by_id, forms_by_id, periods) -> None:
+    """Insert new reports; the fields that are the same for all are prepared once."""
+    fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
+    template = Report(zone_id=0, form_id=0, period="", catalog_version_id=0, province_code="",
+                      deadline=dt.date.today())
+    constant = {f.attname: f.get_db_prep_save(f.pre_save(template, add=True), connection)
+                for f in fields if f.attname not in _VARYING}
+    deadline_field = Report._meta.get_field("deadline")
+    deadlines = {}
+    rows = []
+    for z, f, p in missing:
+        deadline = periods[p].deadline(forms_by_id[f].deadline_days)
+        if deadline not in deadlines:
+            deadlines[deadline] = deadline_field.get_db_prep_save(deadline, connection)
+        varying = {"zone_id": z, "form_id": f, "period": p,
+                   "catalog_version_id": versions[periods[p].year],
+                   "province_code": by_id[z].parent.code, "deadline": deadlines[deadline]}
+        rows.append(tuple(varying[f.attname] if f.attname in varying else constant[f.attname]
+                          for f in fields))
+    ops = connection.ops
+    table = ops.quote_name(Report._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        _insert_many(cursor, rows, lambda values: f"INSERT INTO {table} ({columns}) "
+                                                  f"VALUES {values} ON CONFLICT DO NOTHING")
+
+
+_UPSERT = ("INSERT INTO {table} (report_id, indicator_code, member, value, comment, updated_at) "
+           "{rows} ON CONFLICT (report_id, indicator_code, member) DO UPDATE SET "
+           "value = excluded.value, comment = excluded.comment, updated_at = excluded.updated_at")
+_HISTORY_COLUMNS = ("report_id, indicator_code, member, old_value, new_value, old_comment, "
+                    "new_comment, actor_id, actor_name, source, at")
+
+
+def _write_rows(values, changes, now, actor_id, actor_name, source) -> None:
+    """Multi-row INSERTs, as many rows per statement as the database takes parameters."""
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    table = ops.quote_name(DataValue._meta.db_table)
+    history = ops.quote_name(ValueChange._meta.db_table)
+    with connection.cursor() as cursor:
+        _insert_many(cursor, [(*row, stamp) for row in values],
+                     lambda rows: _UPSERT.format(table=table, rows=f"VALUES {rows}"))
+        _insert_many(cursor, [(*row, actor_id, actor_name, source, stamp) for row in changes],
+                     lambda rows: f"INSERT INTO {history} ({_HISTORY_COLUMNS}) VALUES {rows}")
+
+
+def _insert_many(cursor, rows: list[tuple], statement) -> None:
+    if not rows:
+        return
+    width = len(rows[0])
+    limit = connection.features.max_query_params or 65535  # PostgreSQL: the protocol's limit
+    per = max(1, min(1000, limit // width))
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    full = statement(", ".join([one] * per))
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        sql = full if len(chunk) == per else statement(", ".join([one] * len(chunk)))
+        cursor.execute(sql, [value for row in chunk for value in row])
+
+
+def _write_copy(values, changes, now, actor_id, actor_name, source, all_new=False) -> None:
+    """PostgreSQL: COPY into a staging table and upsert from it; COPY the history rows."""
+    ops = connection.ops
+    table = ops.quote_name(DataValue._meta.db_table)
+    history = ops.quote_name(ValueChange._meta.db_table)
+    values = list(values)
+    if all_new:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(
+                    f"COPY {table} (report_id, indicator_code, member, value, comment, "
+                    "updated_at) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row((*row, now))
+            values = []
+        except IntegrityError:  # a value was stored meanwhile: upsert them all instead
+            pass
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute("DROP TABLE IF EXISTS bianhe_ingest_values")
+        raw.execute("CREATE TEMP TABLE bianhe_ingest_values (report_id bigint, "
+                    "indicator_code text, member text, value numeric, comment text) "
+                    "ON COMMIT DROP")
+        with raw.copy("COPY bianhe_ingest_values FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        raw.execute(_UPSERT.format(
+            table=table, rows="SELECT report_id, indicator_code, member, value, comment, "
+                              "%s FROM bianhe_ingest_values"), [now])
+        with raw.copy(f"COPY {history} ({_HISTORY_COLUMNS}) FROM STDIN") as copy:
+            for row in changes:
+                copy.write_row((*row, actor_id, actor_name, source, now))
 
 
 def can_ingest(user) -> bool:
