@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/bianhe demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests scripts bench
 	BIANHE_HOME=$$(mktemp -d) $(BIN)/bianhe manage makemigrations --check --dry-run
 	$(BIN)/python scripts/compile_messages.py --check
 

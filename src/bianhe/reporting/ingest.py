@@ -596,7 +596,10 @@ def _write_copy(values, changes, now, actor_id, actor_name, source, all_new=Fals
     values = list(values)
     if all_new:
         try:
-            with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(
+            # wrap_database_errors: psycopg's UniqueViolation (raised by the raw COPY) becomes
+            # Django's IntegrityError, which the except below catches.
+            with transaction.atomic(), connection.wrap_database_errors, \
+                    connection.cursor() as cursor, cursor.cursor.copy(
                     f"COPY {table} (report_id, indicator_code, member, value, comment, "
                     "updated_at) FROM STDIN") as copy:
                 for row in values:
