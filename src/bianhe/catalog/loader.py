@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from bianhe.audit.models import Source
 from bianhe.catalog.actions import do_create_version
 from bianhe.catalog.models import CatalogVersion
+from bianhe.datafiles import DataFileError, read_csv_file
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "data" / "indicators.csv"
 COLUMNS = ("code", "name_zh", "name_en", "definition", "unit", "value_type", "decimals",
@@ -20,25 +20,14 @@ COLUMNS = ("code", "name_zh", "name_en", "definition", "unit", "value_type", "de
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 
 
-class CatalogueFileError(Exception):
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
+class CatalogueFileError(DataFileError):
+    """The catalogue file cannot be loaded; ``problems`` lists every reason found."""
 
 
 def read_catalogue(path: Path) -> list[dict]:
     problems: list[str] = []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            raw_rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CatalogueFileError(path, [f"cannot read the file: {exc}"]) from None
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise CatalogueFileError(path, [f"missing columns: {', '.join(missing)}"])
+    # Extra columns are tolerated: notes columns added by the people who keep the file.
+    raw_rows = read_csv_file(path, COLUMNS, CatalogueFileError, extra_allowed=True)
     rows, seen = [], {}
     for line, raw in enumerate(raw_rows, start=2):
         value = {key: (raw.get(key) or "").strip() for key in COLUMNS}

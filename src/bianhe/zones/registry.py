@@ -8,7 +8,6 @@ a second load changes nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bianhe.audit.models import Source
+from bianhe.datafiles import DataFileError, read_csv_file
 from bianhe.roles import Level
 from bianhe.zones.actions import do_create_org_unit, do_update_org_unit
 from bianhe.zones.models import OrgUnit, Orientation, ZoneKind
@@ -49,13 +49,8 @@ CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")
 LEVEL_ORDER = {Level.MINISTRY: 0, Level.PROVINCE: 1, Level.ZONE: 2}
 
 
-class RegistryFileError(Exception):
+class RegistryFileError(DataFileError):
     """The registry file cannot be loaded; ``problems`` lists every reason found."""
-
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
 
 
 @dataclass
@@ -79,21 +74,7 @@ def _date(value: str, column: str, problems: list[str], where: str) -> dt.date |
 def read_registry(path: Path) -> list[dict]:
     """Parse and check the whole file; raise :class:`RegistryFileError` listing all problems."""
     problems: list[str] = []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            raw_rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise RegistryFileError(path, [f"cannot read the file: {exc}"]) from None
-    missing = [column for column in COLUMNS if column not in header]
-    extra = [column for column in header if column not in COLUMNS]
-    if missing or extra:
-        if missing:
-            problems.append(f"missing columns: {', '.join(missing)}")
-        if extra:
-            problems.append(f"unknown columns: {', '.join(extra)}")
-        raise RegistryFileError(path, problems)
+    raw_rows = read_csv_file(path, COLUMNS, RegistryFileError)
 
     rows: list[dict] = []
     seen: dict[str, int] = {}
