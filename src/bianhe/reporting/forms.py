@@ -14,11 +14,6 @@ class ReportFilterForm(forms.Form):
                              help_text=_("e.g. 2024M06, 2024Q2, 2024"))
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
     dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +19,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bianhe.access import can
 from bianhe.audit.actions import record
 from bianhe.audit.models import Source
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
@@ -622,14 +620,3 @@ def _write_copy(values, changes, now, actor_id, actor_name, source, all_new=Fals
         with raw.copy(f"COPY {history} ({_HISTORY_COLUMNS}) FROM STDIN") as copy:
             for row in changes:
                 copy.write_row((*row, actor_id, actor_name, source, now))
-
-
-def can_ingest(user) -> bool:
-    return user is None or can(user, Action.REPORT)
-
-
-def group_problems(problems: list[Problem]) -> dict[str, list[Problem]]:
-    grouped: dict[str, list[Problem]] = defaultdict(list)
-    for problem in problems:
-        grouped[problem.location.split("!")[0]].append(problem)
-    return dict(grouped)

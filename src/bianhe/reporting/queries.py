@@ -11,7 +11,7 @@ from django.utils import timezone
 from bianhe.catalog.disaggregations import member_label, members
 from bianhe.catalog.models import CatalogVersion, Indicator
 from bianhe.periods import Period
-from bianhe.reporting.models import DataValue, Report, ReportForm
+from bianhe.reporting.models import Report, ReportForm
 from bianhe.roles import Action
 
 
@@ -111,10 +111,6 @@ def due_reports(user, today: dt.date | None = None, horizon_days: int = 15) -> l
 
 def cell_history(report: Report, indicator_code: str, member: str):
     return report.changes.filter(indicator_code=indicator_code, member=member)
-
-
-def stored_value(report: Report, indicator_code: str, member: str) -> DataValue | None:
-    return report.values.filter(indicator_code=indicator_code, member=member).first()
 
 
 def timeliness_rows(user, form: ReportForm, period: Period, today: dt.date) -> list[dict]:

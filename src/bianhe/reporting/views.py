@@ -21,7 +21,7 @@ from bianhe.reporting.actions import (
     do_transition,
     do_transition_many,
 )
-from bianhe.reporting.forms import ReasonForm, ReportFilterForm
+from bianhe.reporting.forms import ReportFilterForm
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.queries import cell_history, due_reports, entry_grid, timeliness_rows
 from bianhe.reporting.windows import is_open
@@ -86,7 +86,7 @@ def entry(request, code, form, period):
         "zone": zone, "form": form, "period": period, "report": report,
         "rows": entry_grid(zone, form, period, version, report), "can_enter": can_enter,
         "transitions": available(request.user, report) if report else [],
-        "reason_form": ReasonForm(), "is_cumulative_label": period.label(cumulative=True),
+        "is_cumulative_label": period.label(cumulative=True),
     })
 
 
