@@ -144,3 +144,56 @@ def test_a_reporter_fills_and_submits_and_the_province_returns_it_with_a_reason(
     page.goto(f"{base}/reporting/BECZ-GX-01/BH-M/{open_month.code}/")
     assert "出口额与海关数据不符" in page.locator(".notice.warning").inner_text()
     assert page.locator("#row-EXPORT input[name=value]").is_editable()
+
+
+def test_a_reporter_sees_a_flag_while_typing_explains_it_and_the_reviewer_accepts_it(
+        live_server, people, open_month, browser):
+    from bianhe.accounts.actions import do_create_user
+    from bianhe.quality.actions import ensure_default_rules
+    from bianhe.quality.models import Explanation
+    from bianhe.reporting.actions import do_save_values
+    from bianhe.reporting.models import Report
+    from bianhe.zones.models import OrgUnit
+    from test_quality_workflow import monthly_rows
+
+    ensure_default_rules()
+    do_create_user(None, username="gx-reviewer", password=PASSWORD, role="province_reviewer",
+                   scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reporter = people["pingxiang_reporter"]
+    assert do_save_values(reporter, monthly_rows("BECZ-GX-01", open_month)).ok
+    base = live_server.url
+    page = browser.new_page(locale="zh-CN")
+    _login(page, base, reporter.username)
+    page.goto(f"{base}/reporting/BECZ-GX-01/BH-M/{open_month.code}/")
+    assert page.locator("#row-TRADE_TOTAL .flag").count() == 0
+    # Border trade above total trade (with its parts kept consistent): rule R04 warns.
+    for code, value in (("BORDER_SMALL_TRADE", "100"), ("BORDER_RESIDENT_TRADE", "50"),
+                        ("BORDER_TRADE", "150")):
+        page.locator(f"#row-{code} input[name=value]").fill(value)
+        page.locator(f"#row-{code} input[name=value]").press("Tab")
+        page.wait_for_selector(f"#row-{code} .ok")
+    # The summary above the grid was swapped in with the save and names the flagged row.
+    assert "进出口总额" in page.locator("#quality-summary").inner_text()
+    page.reload()
+    assert page.locator("#row-TRADE_TOTAL .flag.warning").count() == 1
+    page.click("button[value=submit]")
+    page.wait_for_selector(".messages li")
+    assert "TRADE_TOTAL" in page.locator(".messages").inner_text()
+    assert Report.objects.get().status == "draft"
+    page.locator("#row-TRADE_TOTAL textarea[name=explanation]").fill("边民互市贸易未纳入海关统计")
+    with page.expect_response(lambda response: "/explain/" in response.url):
+        page.locator("#row-TRADE_TOTAL textarea[name=explanation]").press("Tab")
+    assert Explanation.objects.get().text == "边民互市贸易未纳入海关统计"
+    page.click("button[value=submit]")
+    page.wait_for_selector(".messages li")
+    assert Report.objects.get().status == "submitted"
+
+    reviewer = browser.new_page(locale="zh-CN")
+    _login(reviewer, base, "gx-reviewer")
+    reviewer.goto(f"{base}/quality/")
+    assert reviewer.locator("#worklist tbody tr[data-report]").count() == 1
+    reviewer.click(f"#worklist >> text={OrgUnit.objects.get(code='BECZ-GX-01').name_zh}")
+    reviewer.wait_for_selector("#row-TRADE_TOTAL .explanation-text")
+    reviewer.click("#row-TRADE_TOTAL button.accept-explanation")
+    reviewer.wait_for_selector("#row-TRADE_TOTAL .badge.explanation-accepted")
+    assert Explanation.objects.get().status == "accepted"

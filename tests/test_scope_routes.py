@@ -57,8 +57,8 @@ class Outside:
     have one value for everybody: see SHARED; periods and years come from the test world.
     """
 
-    SHARED = {"form": "BH-M", "name": "approve", "indicator": "EXPORT"}
-    UNSCOPED = {"form", "name", "indicator", "period", "year"}
+    SHARED = {"form": "BH-M", "name": "approve", "indicator": "EXPORT", "rule_code": "R01"}
+    UNSCOPED = {"form", "name", "indicator", "period", "year", "rule_code"}
 
     def __init__(self, key, people, world):
         self.key = key
@@ -101,17 +101,32 @@ class Outside:
 
 @pytest.fixture
 def world(people, open_month):
-    """One report with a value in every zone, so that every list has something to leak."""
+    """One report with values in every zone, flagged by a rule and explained, so that every
+    list (reports, flags, explanations) has something to leak."""
+    from bianhe.quality.actions import ensure_default_rules
+    from bianhe.quality.checks import check_reports
+    from bianhe.quality.models import Explanation, Flag
     from bianhe.reporting.actions import do_save_values
-    from bianhe.reporting.models import Report
+    from bianhe.reporting.models import Report, Status
 
+    ensure_default_rules()
     codes = list(OrgUnit.objects.zones().active_in_year(open_month.year)
                  .values_list("code", flat=True))
+    # Border trade above total trade: rule R04 warns on TRADE_TOTAL in every zone.
     result = do_save_values(people["ministry_admin"], [
-        {"zone": code, "period": open_month.code, "indicator": "EXPORT", "value": "1",
-         "comment": f"备注{code}"} for code in codes], source="import")
+        {"zone": code, "period": open_month.code, "indicator": indicator, "value": value,
+         "comment": f"备注{code}"} for code in codes
+        for indicator, value in (("EXPORT", "1"), ("TRADE_TOTAL", "1"), ("BORDER_TRADE", "5"))],
+        source="import")
     assert result.ok, result.problems[:3]
     reports = {r.zone.code: r for r in Report.objects.select_related("zone")}
+    check_reports([r.pk for r in reports.values()])
+    assert Flag.objects.count() >= len(codes)
+    for report in reports.values():
+        Explanation.objects.create(report=report, indicator_code="TRADE_TOTAL", text="说明",
+                                   author_name="t", written_at=report.created_at)
+    # Submitted, so that each reviewer's worklist has something to leak too.
+    Report.objects.update(status=Status.SUBMITTED)
     return {"period": open_month, "reports": reports}
 
 
@@ -183,7 +198,7 @@ def test_anonymous_visitors_get_a_login_page_or_401(client, registry, route):
     zone = OrgUnit.objects.get(code="BECZ-XJ-01")
     url = fill(route, {"code": zone.code, "token_id": 1, "user_id": 1, "form": "BH-M",
                        "period": "2024M01", "report_id": 1, "name": "approve", "year": 2024,
-                       "indicator": "EXPORT"})
+                       "indicator": "EXPORT", "rule_code": "R01"})
     response = client.get(url)
     if route in PUBLIC:
         assert response.status_code in (200, 302, 405)

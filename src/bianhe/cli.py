@@ -119,6 +119,11 @@ def _load_catalogue(years) -> None:
     forms = ensure_default_forms(latest)
     if forms:
         _say(f"report forms: created {', '.join(forms)}")
+    from bianhe.quality.actions import ensure_default_rules
+
+    rules = ensure_default_rules()
+    if rules:
+        _say(f"validation rules: created {', '.join(rules)}")
 
 
 def cmd_init(args) -> None:
@@ -372,6 +377,42 @@ def cmd_catalog_load(args) -> None:
     _say(f"catalogue {args.year}: {version.indicators.count()} indicators")
 
 
+def cmd_quality_run(args) -> None:
+    """Re-run every active rule and outlier check over a period range, with progress."""
+    from django.core.exceptions import ValidationError
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from bianhe.audit.models import Source
+    from bianhe.quality.actions import do_queue_run
+    from bianhe.quality.jobs import run_job
+
+    today = _today()
+    first = args.period_from or f"{today.year - 1}M01"
+    last = args.period_to or f"{today.year}M{today.month:02d}"
+    try:
+        run = do_queue_run(None, first, last, source=Source.CLI)
+    except ValidationError as exc:
+        raise CommandError(_validation_message(exc)) from None
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, disable=args.quiet) as progress:
+        task = progress.add_task(f"quality run {run.pk}: {first}–{last}", total=None)
+
+        def step(done, total, summary):
+            progress.update(task, completed=done, total=total,
+                            description=f"quality run {run.pk}: {summary.reports} reports, "
+                                        f"{summary.flags} flags")
+
+        try:
+            run = run_job(run.pk, progress=step)
+        except Exception as exc:
+            raise CommandError(f"quality run {run.pk} failed: {exc}") from None
+    _say(f"quality run {run.pk}: {run.reports_checked} reports checked, "
+         f"{run.flags_found} flags")
+    if run.error:
+        _say(f"rules skipped: {run.error}")
+
+
 def cmd_manage(args) -> None:
     from django.core.management import execute_from_command_line
 
@@ -460,6 +501,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--file", metavar="FILE", help="default: the catalogue shipped in the package")
     p.set_defaults(func=cmd_catalog_load)
+
+    quality = sub.add_parser("quality", help="data-quality checks").add_subparsers(
+        dest="quality_command", metavar="ACTION", required=True)
+    p = quality.add_parser("run", help="re-run every active rule and outlier check over a "
+                                       "period range (all frequencies)")
+    p.add_argument("--from", dest="period_from", metavar="PERIOD",
+                   help="first period, e.g. 2024M01 or 2024 (default: January last year)")
+    p.add_argument("--to", dest="period_to", metavar="PERIOD",
+                   help="last period (default: this month)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_quality_run)
 
     p = sub.add_parser("manage", help="run a Django management command",
                        add_help=False)

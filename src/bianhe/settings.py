@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "bianhe.accounts",
     "bianhe.catalog",
     "bianhe.reporting",
+    "bianhe.quality",
 ]
 
 MIDDLEWARE = [

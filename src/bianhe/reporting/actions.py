@@ -38,9 +38,42 @@ def missing_cells(report: Report) -> list[str]:
             if any((ind.code, m) not in filled for m in members(ind.disaggregation))]
 
 
-@transaction.atomic
+def _listed(codes: list[str]) -> str:
+    return "、".join(codes[:10]) + ("…" if len(codes) > 10 else "")
+
+
+def _check_quality(report: Report) -> None:
+    """Errors block submission; warnings need the reporter's explanation (上报说明) first."""
+    from bianhe.quality.checks import ensure_checked
+    from bianhe.quality.queries import blocking_problems
+
+    ensure_checked(report)
+    errors, unexplained = blocking_problems(report)
+    if errors:
+        raise ValidationError(
+            _("Correct the values that fail a validation rule before submitting: %(codes)s.")
+            % {"codes": _listed(errors)})
+    if unexplained:
+        raise ValidationError(
+            _("Explain the flagged values before submitting: %(codes)s.")
+            % {"codes": _listed(unexplained)})
+
+
 def do_transition(actor, report: Report, name: str, *, reason: str = "",
                   source: str = Source.WEB, ip_address: str | None = None) -> Report:
+    if name == "submit":
+        # Flags computed here are kept even when the submission is refused below: the
+        # reporter then sees on the grid exactly what stopped it.
+        from bianhe.quality.checks import ensure_checked
+
+        ensure_checked(report)
+    return _transition(actor, report, name, reason=reason, source=source,
+                       ip_address=ip_address)
+
+
+@transaction.atomic
+def _transition(actor, report: Report, name: str, *, reason: str = "",
+                source: str = Source.WEB, ip_address: str | None = None) -> Report:
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise ValueError(f"unknown transition {name!r}")
@@ -62,7 +95,8 @@ def do_transition(actor, report: Report, name: str, *, reason: str = "",
         if missing:
             raise ValidationError(
                 _("Fill every indicator before submitting; missing: %(codes)s.")
-                % {"codes": "、".join(missing[:10]) + ("…" if len(missing) > 10 else "")})
+                % {"codes": _listed(missing)})
+        _check_quality(report)
     before = report.status
     now = timezone.now()
     report.status = transition.target
@@ -76,6 +110,7 @@ def do_transition(actor, report: Report, name: str, *, reason: str = "",
         report.accepted_at = now
     elif name in ("return", "ministry_return"):
         report.returned_reason = reason
+        report.return_count += 1
     report.save()
     record(actor=actor, action=f"reporting.report.{name}", obj=report,
            before={"status": before}, after={"status": report.status,

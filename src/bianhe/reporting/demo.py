@@ -43,6 +43,10 @@ from bianhe.catalog.disaggregations import DISAGGREGATIONS, members
 from bianhe.catalog.loader import load_catalogue
 from bianhe.catalog.models import CatalogVersion, Indicator
 from bianhe.periods import ANNUAL, MONTHLY, QUARTERLY, Period
+from bianhe.quality.actions import ensure_default_rules
+from bianhe.quality.checks import check_reports
+from bianhe.quality.demo import accept_explanations, explain_flags
+from bianhe.quality.models import Flag, Severity
 from bianhe.reporting.actions import do_transition
 from bianhe.reporting.ingest import ingest
 from bianhe.reporting.models import Report, ReportForm, Status
@@ -623,6 +627,7 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
             load_catalogue(year, source=Source.SYSTEM)
         latest = CatalogVersion.objects.order_by("-year").first()
         ensure_default_forms(latest, source=Source.SYSTEM)
+        ensure_default_rules(source=Source.SYSTEM)
         done = {int(p[:4]) for p in Report.objects.filter(is_demo=True)
                 .values_list("period", flat=True).distinct()}
         todo = [y for y in years if y not in done]
@@ -765,6 +770,11 @@ def _run_workflow(reports: Sequence[Report], users: Mapping[str, object], *, see
     """
     rank = _recency(reports)
     transitions = 0
+    # The checks run once over every new report; the planted values raise warnings, which
+    # the demo reporters explain before submitting (errors would stop the demo: none occur).
+    check_reports([r.pk for r in reports])
+    flagged = set(Flag.objects.filter(report__in=reports, severity=Severity.WARNING)
+                  .values_list("report_id", flat=True))
     final, stamped = [], []
     admin = users["demo-admin"]
     for report in sorted(reports, key=lambda r: (r.period_obj, r.form.code, r.zone.path)):
@@ -774,6 +784,10 @@ def _run_workflow(reports: Sequence[Report], users: Mapping[str, object], *, see
                   "ministry": admin}
         current = report
         for name, reason in steps:
+            if name == "submit" and current.pk in flagged:
+                explain_flags(current, actors["zone"])
+            elif name == "approve" and current.pk in flagged:
+                accept_explanations(current, actors["province"])
             current = do_transition(actors[_LEVEL_OF[name]], current, name, reason=reason,
                                     source=Source.SYSTEM)
             transitions += 1

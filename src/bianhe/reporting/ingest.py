@@ -515,7 +515,9 @@ def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dic
             _write_rows(values, changes, now, actor_id, actor_name, source)
         ids = sorted({pk for key, (pk, _s) in current.items() if key in existing})
         for start in range(0, len(ids), CHUNK):  # PostgreSQL takes at most 65,535 parameters
-            Report.objects.filter(pk__in=ids[start:start + CHUNK]).update(updated_at=now)
+            # values_changed_at tells the quality checks their flags are stale.
+            Report.objects.filter(pk__in=ids[start:start + CHUNK]).update(
+                updated_at=now, values_changed_at=now)
         if source in (Source.EXCEL, Source.IMPORT, Source.API):
             record(actor=actor, action="reporting.values.import",
                    object_type="reporting.report", object_repr=label[:200], source=source,

@@ -101,6 +101,13 @@ class Report(models.Model):
     returned_reason = models.TextField(_("reason for return"), blank=True)
     explanation = models.TextField(_("explanation for the reviewer"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
+    #: Times the report was sent back to the zone (province or ministry): feeds the
+    #: per-zone data-quality score.
+    return_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
+    #: When a value or comment last changed, and when the quality checks last ran over the
+    #: report: flags are current when the second is not older than the first.
+    values_changed_at = models.DateTimeField(null=True, blank=True)
+    quality_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

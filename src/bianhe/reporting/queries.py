@@ -37,6 +37,7 @@ class GridRow:
     comment: str
     previous: Decimal | None
     last_year: Decimal | None
+    quality: object = None  # the cell's flags and explanation (bianhe.quality.queries)
 
     @property
     def growth(self) -> Decimal | None:

@@ -72,6 +72,18 @@ def entry(request, code, form, period):
     period = _period(period)
     if period.frequency != form.frequency or not form.zones.filter(pk=zone.pk).exists():
         raise NotInScope
+    return render(request, "reporting/entry.html", grid_context(request, zone, form, period))
+
+
+def grid_context(request, zone, form, period) -> dict:
+    """Everything the entry grid and its rows show, flags and explanations included.
+
+    The report's flags are brought up to date first when its values or the rules changed
+    since they were computed, so a reporter sees them while typing.
+    """
+    from bianhe.quality.checks import ensure_checked
+    from bianhe.quality.queries import cell_quality
+
     report = Report.objects.filter(zone=zone, form=form, period=period.code).first()
     version = report.catalog_version if report else \
         CatalogVersion.objects.filter(year=period.year).first()
@@ -82,12 +94,25 @@ def entry(request, code, form, period):
                  .filter(pk=zone.pk).exists()
                  and (report is None or report.is_editable)
                  and is_open(form, period, _today()))
-    return render(request, "reporting/entry.html", {
-        "zone": zone, "form": form, "period": period, "report": report,
-        "rows": entry_grid(zone, form, period, version, report), "can_enter": can_enter,
+    level = ROLE_LEVEL.get(request.user.role)
+    can_review = (report is not None and level in ("province", "ministry")
+                  and report.status == (Status.SUBMITTED if level == "province"
+                                        else Status.APPROVED)
+                  and Report.objects.restrict(request.user, Action.REVIEW)
+                  .filter(pk=report.pk).exists())
+    if report is not None:
+        ensure_checked(report)
+    rows = entry_grid(zone, form, period, version, report)
+    cells = cell_quality(report)
+    for row in rows:
+        row.quality = cells.get((row.indicator.code, row.member))
+    flagged = [row for row in rows if row.quality and row.quality.flags]
+    return {
+        "zone": zone, "form": form, "period": period, "report": report, "rows": rows,
+        "can_enter": can_enter, "can_review": can_review, "flagged": flagged,
         "transitions": available(request.user, report) if report else [],
         "is_cumulative_label": period.label(cumulative=True),
-    })
+    }
 
 
 def _today():
@@ -111,18 +136,16 @@ def save_cell(request, code, form, period):
         "zone": zone.code, "period": period.code, "indicator": indicator, "member": member,
         "value": value, "comment": comment, "location": indicator}],
         source=request_context(request)["source"])
-    report = Report.objects.filter(zone=zone, form=form, period=period.code).first()
-    version = report.catalog_version if report else get_object_or_404(CatalogVersion,
-                                                                     year=period.year)
-    row = next((r for r in entry_grid(zone, form, period, version, report)
+    context = grid_context(request, zone, form, period)
+    row = next((r for r in context["rows"]
                 if r.indicator.code == indicator and r.member == member), None)
     if row is None:
         raise NotInScope
     if not result.ok:
         row.value, row.comment = value, comment  # show what was typed beside the reason
     return render(request, "reporting/_row.html", {
-        "row": row, "result": result, "saved": result.ok, "can_enter": True,
-        "zone": zone, "form": form, "period": period, "report": report})
+        **context, "row": row, "result": result, "saved": result.ok, "can_enter": True,
+        "oob_summary": True})
 
 
 @require_POST

@@ -1,0 +1,289 @@
+"""State changes of the quality app, each audited in its own transaction: rules, outlier
+settings, explanations and their review, and bulk re-runs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bianhe.access import NotInScope, can, require
+from bianhe.audit.actions import record, snapshot
+from bianhe.audit.models import Source
+from bianhe.catalog.models import Frequency
+from bianhe.periods import Period, PeriodError
+from bianhe.quality.expressions import RuleError, parse_rule
+from bianhe.quality.models import (
+    Explanation,
+    ExplanationStatus,
+    JobState,
+    MissingPolicy,
+    OutlierConfig,
+    QualityRun,
+    Rule,
+    Severity,
+)
+from bianhe.quality.outliers import METHODS, OutlierSettings
+from bianhe.quality.rules import catalogue_members, read_default_rules
+from bianhe.roles import Action
+
+RULE_FIELDS = ("code", "name", "expression", "severity", "missing_policy", "tolerance",
+               "frequencies", "notes", "is_active")
+CONFIG_FIELDS = ("z_threshold", "modified_z_threshold", "yoy_threshold", "yoy_min_change",
+                 "minmax_k", "min_points", "seasonal_adjust", "methods", "min_methods",
+                 "severity")
+MAX_EXPLANATION = 2000
+
+
+def _require_change(actor) -> None:
+    if actor is not None and not can(actor, Action.CHANGE):
+        raise NotInScope
+
+
+def clean_rule_fields(data: dict) -> dict:
+    """Check and normalise a rule's fields; ValidationError names every bad field.
+
+    The expression is parsed against the catalogue: an unknown indicator, a syntax error,
+    a constant division by zero, a too long or too deeply nested expression are refused
+    here, so a rule that cannot run is never saved.
+    """
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(data)
+    cleaned["code"] = str(data.get("code", "")).strip().upper()
+    if not cleaned["code"] or len(cleaned["code"]) > 32:
+        errors.setdefault("code", []).append(_("Give a code of at most 32 characters."))
+    cleaned["name"] = str(data.get("name", "")).strip()
+    if not cleaned["name"]:
+        errors.setdefault("name", []).append(_("Give the rule a name."))
+    try:
+        parsed = parse_rule(str(data.get("expression", "")), indicators=catalogue_members())
+    except RuleError as exc:
+        errors.setdefault("expression", []).append(f"{exc.message}\n{exc.pointer()}")
+    else:
+        cleaned["expression"] = parsed.text
+    if data.get("severity") not in Severity.values:
+        errors.setdefault("severity", []).append(_("Choose error or warning."))
+    if data.get("missing_policy", MissingPolicy.SKIP_IF_ANY) not in MissingPolicy.values:
+        errors.setdefault("missing_policy", []).append(_("Choose a missing-value policy."))
+    cleaned.setdefault("missing_policy", MissingPolicy.SKIP_IF_ANY)
+    try:
+        tolerance = float(data.get("tolerance") or 0)
+        if not 0 <= tolerance <= 1:
+            raise ValueError
+        cleaned["tolerance"] = tolerance
+    except (TypeError, ValueError):
+        errors.setdefault("tolerance", []).append(
+            _("The tolerance is a share between 0 and 1, e.g. 0.001."))
+    frequencies = data.get("frequencies") or []
+    if isinstance(frequencies, str):
+        frequencies = [f for f in frequencies.replace(";", " ").split() if f]
+    if any(f not in Frequency.values for f in frequencies):
+        errors.setdefault("frequencies", []).append(
+            _("Period types are monthly, quarterly or annual."))
+    cleaned["frequencies"] = sorted(set(frequencies))
+    cleaned["notes"] = str(data.get("notes", "")).strip()
+    cleaned["is_active"] = bool(data.get("is_active", True))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def do_save_rule(actor, data: dict, *, rule: Rule | None = None, scope_units=None,
+                 source: str = Source.WEB, ip_address: str | None = None) -> Rule:
+    """Create or change a rule; nothing is saved unless every field is valid."""
+    _require_change(actor)
+    cleaned = clean_rule_fields(data)
+    clash = Rule.objects.filter(code=cleaned["code"])
+    if rule is not None:
+        clash = clash.exclude(pk=rule.pk)
+    if clash.exists():
+        raise ValidationError({"code": [_("Another rule has this code.")]})
+    before = None
+    if rule is None:
+        rule = Rule()
+    else:
+        before = {**snapshot(rule, RULE_FIELDS),
+                  "scope": sorted(rule.scope_units.values_list("code", flat=True))}
+    for name in RULE_FIELDS:
+        setattr(rule, name, cleaned[name])
+    rule.save()
+    if scope_units is not None:
+        rule.scope_units.set(scope_units)
+    after = {**snapshot(rule, RULE_FIELDS),
+             "scope": sorted(rule.scope_units.values_list("code", flat=True))}
+    record(actor=actor, action="quality.rule." + ("create" if before is None else "change"),
+           obj=rule, before=before, after=after, source=source, ip_address=ip_address)
+    return rule
+
+
+@transaction.atomic
+def ensure_default_rules(*, source: str = Source.CLI) -> list[str]:
+    """Add the shipped rules whose code does not exist yet (edits made since are kept).
+
+    A default rule naming an indicator the catalogue lacks is skipped, not half-loaded.
+    """
+    existing = set(Rule.objects.values_list("code", flat=True))
+    created = []
+    for row in read_default_rules():
+        if row["code"] in existing:
+            continue
+        data = {**row, "notes": row["basis"], "is_active": True}
+        try:
+            do_save_rule(None, data, source=source)
+        except ValidationError:
+            continue
+        created.append(row["code"])
+    return created
+
+
+@transaction.atomic
+def do_save_outlier_config(actor, data: dict, *, source: str = Source.WEB,
+                           ip_address: str | None = None) -> OutlierConfig:
+    _require_change(actor)
+    config = OutlierConfig.current()
+    before = snapshot(config, CONFIG_FIELDS)
+    methods = [m for m in data.get("methods", list(METHODS))]
+    try:
+        settings = OutlierSettings(
+            z_threshold=float(data["z_threshold"]),
+            modified_z_threshold=float(data["modified_z_threshold"]),
+            yoy_threshold=float(data["yoy_threshold"]),
+            yoy_min_change=float(data["yoy_min_change"]),
+            minmax_k=float(data["minmax_k"]),
+            min_points=int(data["min_points"]),
+            seasonal_adjust=bool(data.get("seasonal_adjust")),
+            methods=tuple(methods))
+        settings.validate()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationError(_("The outlier settings are not valid: %(reason)s")
+                              % {"reason": exc}) from None
+    if data.get("severity", Severity.WARNING) not in Severity.values:
+        raise ValidationError(_("Choose error or warning."))
+    try:
+        min_methods = int(data.get("min_methods") or 1)
+    except (TypeError, ValueError):
+        min_methods = 0
+    if not 1 <= min_methods <= max(1, len(settings.methods)):
+        raise ValidationError(_("The number of methods that must agree is between 1 and the "
+                                "number of methods chosen."))
+    for name in CONFIG_FIELDS:
+        if name == "min_methods":
+            config.min_methods = min_methods
+        elif name == "methods":
+            config.methods = list(settings.methods)
+        elif name == "severity":
+            config.severity = data.get("severity", Severity.WARNING)
+        else:
+            setattr(config, name, getattr(settings, name))
+    config.save()
+    record(actor=actor, action="quality.outliers.change", obj=config, before=before,
+           after=snapshot(config, CONFIG_FIELDS), source=source, ip_address=ip_address)
+    return config
+
+
+def outlier_settings(config: OutlierConfig | None = None) -> OutlierSettings:
+    config = config or OutlierConfig.current()
+    return OutlierSettings(
+        z_threshold=config.z_threshold, modified_z_threshold=config.modified_z_threshold,
+        yoy_threshold=config.yoy_threshold, yoy_min_change=config.yoy_min_change,
+        minmax_k=config.minmax_k, min_points=config.min_points,
+        seasonal_adjust=config.seasonal_adjust,
+        methods=tuple(config.methods) if config.methods else METHODS)
+
+
+@transaction.atomic
+def do_explain(actor, report, indicator_code: str, member: str, text: str, *,
+               source: str = Source.WEB, ip_address: str | None = None) -> Explanation | None:
+    """The reporter writes (or clears, with empty text) the explanation of a cell.
+
+    Only while the zone may change the report: an explanation is part of what it submits.
+    """
+    require(type(report).objects, actor, Action.REPORT, report)
+    report = type(report).objects.select_for_update().get(pk=report.pk)
+    if not report.is_editable:
+        raise ValidationError(_("This report is locked; explanations can no longer change."))
+    if indicator_code not in report.form.indicator_codes:
+        raise NotInScope
+    text = text.strip()
+    if len(text) > MAX_EXPLANATION:
+        raise ValidationError(_("An explanation has at most %(n)d characters.")
+                              % {"n": MAX_EXPLANATION})
+    existing = Explanation.objects.filter(report=report, indicator_code=indicator_code,
+                                          member=member).first()
+    before = {"text": existing.text, "status": existing.status} if existing else None
+    if not text:
+        if existing is None:
+            return None
+        # The row is kept for the record when a reviewer has seen it; otherwise removed.
+        existing.delete()
+        record(actor=actor, action="quality.explanation.delete", obj=report,
+               object_repr=f"{report} {indicator_code}{'/' + member if member else ''}",
+               before=before, source=source, ip_address=ip_address)
+        return None
+    explanation = existing or Explanation(report=report, indicator_code=indicator_code,
+                                          member=member)
+    explanation.text = text
+    explanation.author = actor if actor is not None and actor.is_authenticated else None
+    explanation.author_name = actor.get_username() if explanation.author else "system"
+    explanation.written_at = timezone.now()
+    explanation.status = ExplanationStatus.PENDING
+    explanation.reviewed_by, explanation.reviewed_at = None, None
+    explanation.save()
+    record(actor=actor, action="quality.explanation.write", obj=report,
+           object_repr=f"{report} {indicator_code}{'/' + member if member else ''}",
+           before=before, after={"text": text, "status": explanation.status},
+           source=source, ip_address=ip_address)
+    return explanation
+
+
+@transaction.atomic
+def do_accept_explanation(actor, explanation: Explanation, *, source: str = Source.WEB,
+                          ip_address: str | None = None) -> Explanation:
+    """The province (or the ministry) accepts a reporter's explanation."""
+    report = explanation.report
+    require(type(report).objects, actor, Action.REVIEW, report)
+    explanation = Explanation.objects.select_for_update().get(pk=explanation.pk)
+    explanation.status = ExplanationStatus.ACCEPTED
+    explanation.reviewed_by = actor if actor is not None and actor.is_authenticated else None
+    explanation.reviewed_at = timezone.now()
+    explanation.save()
+    record(actor=actor, action="quality.explanation.accept", obj=report,
+           object_repr=f"{report} {explanation.indicator_code}"
+                       f"{'/' + explanation.member if explanation.member else ''}",
+           before={"status": ExplanationStatus.PENDING},
+           after={"status": explanation.status, "text": explanation.text},
+           source=source, ip_address=ip_address)
+    return explanation
+
+
+def parse_range(first: str, last: str) -> tuple[Period, Period]:
+    try:
+        start, end = Period.parse(first), Period.parse(last)
+    except PeriodError:
+        raise ValidationError(_("Not a period: use 2024, 2024Q2 or 2024M06.")) from None
+    if end.end < start.start:
+        raise ValidationError(_("The range ends before it starts."))
+    return start, end
+
+
+@transaction.atomic
+def do_queue_run(actor, first: str, last: str, *, source: str = Source.WEB,
+                 ip_address: str | None = None) -> QualityRun:
+    """Record a bulk re-run of every rule and outlier check over a period range."""
+    _require_change(actor)
+    start, end = parse_range(first, last)
+    from bianhe.quality.jobs import mark_stalled
+
+    mark_stalled()
+    if QualityRun.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING)).exists():
+        raise ValidationError(_("A quality run is already in progress; wait for it to end."))
+    user = actor if actor is not None and actor.is_authenticated else None
+    run = QualityRun.objects.create(period_from=start.code, period_to=end.code,
+                                    started_by=user,
+                                    actor_name=user.get_username() if user else "system",
+                                    source=source)
+    record(actor=actor, action="quality.run.start", obj=run,
+           after={"from": start.code, "to": end.code}, source=source, ip_address=ip_address)
+    return run

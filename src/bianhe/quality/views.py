@@ -1,0 +1,316 @@
+"""Data-quality pages: the reviewer's worklist, follow-up, completeness and timeliness,
+quality scores, the rules and outlier settings, bulk re-runs, and the two htmx actions of
+the entry grid (explain a flagged cell, accept an explanation). Every lookup starts from
+``restrict()``."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bianhe.access import NotInScope, can, get_restricted
+from bianhe.audit.actions import request_context
+from bianhe.catalog.models import Frequency
+from bianhe.periods import Period
+from bianhe.quality.actions import (
+    CONFIG_FIELDS,
+    do_accept_explanation,
+    do_explain,
+    do_queue_run,
+    do_save_outlier_config,
+    do_save_rule,
+)
+from bianhe.quality.describe import flag_text
+from bianhe.quality.jobs import mark_stalled, start_in_background
+from bianhe.quality.models import (
+    Explanation,
+    MissingPolicy,
+    OutlierConfig,
+    QualityRun,
+    Rule,
+    Severity,
+)
+from bianhe.quality.outliers import METHODS
+from bianhe.quality.queries import (
+    completeness,
+    followup_rows,
+    periods_of_year,
+    quality_scores,
+    risk_rows,
+)
+from bianhe.reporting.models import Report, ReportForm, Status
+from bianhe.reporting.workflow import ROLE_LEVEL, TRANSITIONS
+from bianhe.roles import Action, Level
+from bianhe.zones.models import OrgUnit
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return _today().year
+    return year if 2000 <= year <= 2100 else _today().year
+
+
+def worklist(request):
+    """Reports waiting for this reviewer's level, riskiest first."""
+    level = ROLE_LEVEL.get(request.user.role)
+    waiting = {"province": Status.SUBMITTED, "ministry": Status.APPROVED}.get(level,
+                                                                               Status.SUBMITTED)
+    reports = Report.objects.restrict(request.user).filter(status=waiting)
+    bulk = {"province": "approve", "ministry": "accept"}.get(level)
+    rows = risk_rows(reports)
+    return render(request, "quality/worklist.html", {
+        "rows": rows[:500], "total": len(rows), "waiting": waiting,
+        "bulk": TRANSITIONS.get(bulk) if bulk and can(request.user, Action.REVIEW) else None})
+
+
+def followup(request):
+    """Flagged values and their explanations, per province, open ones first."""
+    provinces = OrgUnit.objects.restrict(request.user).provinces()
+    province = request.GET.get("province", "")
+    if province and not provinces.filter(code=province).exists():
+        province = ""
+    show_all = request.GET.get("all") == "1"
+    rows = followup_rows(request.user, province=province, only_open=not show_all)
+    for row in rows:
+        row["texts"] = [flag_text(flag) for flag in row["flags"]]
+    return render(request, "quality/followup.html", {
+        "rows": rows, "provinces": provinces, "province": province, "show_all": show_all})
+
+
+@require_POST
+def explain(request, report_id):
+    """htmx: the reporter's explanation of one flagged cell; answers with the grid row."""
+    report = get_restricted(Report.objects.select_related("zone", "form"), request.user,
+                            Action.REPORT, pk=report_id)
+    indicator = request.POST.get("indicator", "")
+    member = request.POST.get("member", "")
+    error = ""
+    try:
+        do_explain(request.user, report, indicator, member,
+                   request.POST.get("explanation", ""), **request_context(request))
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    return _grid_row(request, report, indicator, member, error=error)
+
+
+@require_POST
+def accept(request, report_id):
+    """htmx: a reviewer accepts the explanation of one cell."""
+    report = get_restricted(Report.objects.select_related("zone", "form"), request.user,
+                            Action.REVIEW, pk=report_id)
+    if ROLE_LEVEL.get(request.user.role) not in ("province", "ministry"):
+        raise NotInScope
+    indicator = request.POST.get("indicator", "")
+    member = request.POST.get("member", "")
+    explanation = get_object_or_404(Explanation, report=report, indicator_code=indicator,
+                                    member=member)
+    do_accept_explanation(request.user, explanation, **request_context(request))
+    return _grid_row(request, report, indicator, member)
+
+
+def _grid_row(request, report, indicator, member, *, error=""):
+    from bianhe.reporting.views import grid_context
+
+    context = grid_context(request, report.zone, report.form, report.period_obj)
+    row = next((r for r in context["rows"] if r.indicator.code == indicator
+                and r.member == member), None)
+    if row is None:
+        raise NotInScope
+    return render(request, "reporting/_row.html", {**context, "row": row,
+                                                   "explain_error": error})
+
+
+# --- completeness, timeliness and scores ---------------------------------------------------
+
+def _form_and_year(request):
+    forms = list(ReportForm.objects.filter(is_active=True))
+    form = next((f for f in forms if f.code == request.GET.get("form")),
+                forms[0] if forms else None)
+    if form is None:
+        raise NotInScope
+    return forms, form, _year(request)
+
+
+def completeness_page(request):
+    forms, form, year = _form_and_year(request)
+    periods = periods_of_year(form, year)
+    data = completeness(request.user, form, periods, _today())
+    trend = {"periods": [p.code for p in periods],
+             "on_time": [data["totals"][p.code]["on_time_share"] for p in periods],
+             "received": [data["totals"][p.code]["received"] for p in periods],
+             "expected": [data["totals"][p.code]["expected"] for p in periods]}
+    return render(request, "quality/completeness.html", {
+        "forms": forms, "form": form, "year": year, "periods": periods, "trend": trend,
+        "total_rows": [(p, data["totals"][p.code]) for p in periods],
+        "years": range(_today().year, 2018, -1), **data})
+
+
+def completeness_export(request):
+    _forms, form, year = _form_and_year(request)
+    periods = periods_of_year(form, year)
+    data = completeness(request.user, form, periods, _today())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bianhe-completeness-{form.code}-{year}.csv"')
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(["zone", "zone_name", "province", "form", "period", "state", "deadline",
+                     "first_submitted", "status"])
+    for row in data["matrix"]:
+        zone = row["zone"]
+        for cell in row["cells"]:
+            if cell is None:
+                continue
+            report = cell["report"]
+            writer.writerow([
+                zone.code, zone.name_zh, zone.parent.code if zone.parent else "", form.code,
+                cell["period"].code, cell["state"],
+                (report.deadline if report else
+                 cell["period"].deadline(form.deadline_days)).isoformat(),
+                timezone.localtime(report.first_submitted_at).isoformat()
+                if report and report.first_submitted_at else "",
+                report.status if report else ""])
+    return response
+
+
+def scores_page(request):
+    year = _year(request)
+    rows = quality_scores(request.user, year, _today())
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="bianhe-quality-{year}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["zone", "zone_name", "province", "year", "reports_due",
+                         "reports_sent", "late", "returned", "values", "flagged_values",
+                         "on_time_share", "flagged_share", "returned_share", "score"])
+        for row in rows:
+            zone = row["zone"]
+            writer.writerow([zone.code, zone.name_zh, zone.parent.code if zone.parent else "",
+                             year, row["due"], row["sent"], row["late"], row["returned"],
+                             row["values"], row["flagged"], _blank(row["on_time_share"]),
+                             _blank(row["flagged_share"]), _blank(row["returned_share"]),
+                             _blank(row["score"])])
+        return response
+    return render(request, "quality/scores.html", {
+        "rows": rows, "year": year, "years": range(_today().year, 2018, -1)})
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+# --- rules, outlier settings and runs (the ministry changes them; everyone reads) --------
+
+def rules_page(request):
+    mark_stalled()
+    return render(request, "quality/rules.html", {
+        "rules": Rule.objects.prefetch_related("scope_units"),
+        "config": OutlierConfig.current(), "runs": QualityRun.objects.all()[:10],
+        "can_change": can(request.user, Action.CHANGE),
+        "default_range": _default_range()})
+
+
+def _default_range() -> tuple[str, str]:
+    today = _today()
+    return f"{today.year - 1}M01", Period.containing(today, "monthly").code
+
+
+def rule_edit(request, rule_code=None):
+    rule = get_object_or_404(Rule, code=rule_code) if rule_code else None
+    can_change = can(request.user, Action.CHANGE)
+    errors = {}
+    data = {}
+    if request.method == "POST":
+        if not can_change:
+            raise NotInScope
+        data = {name: request.POST.get(name, "") for name in
+                ("code", "name", "expression", "severity", "missing_policy", "tolerance",
+                 "notes")}
+        data["frequencies"] = request.POST.getlist("frequencies")
+        data["is_active"] = request.POST.get("is_active") == "1"
+        codes = [c for c in request.POST.get("scope", "").replace("，", ",").replace(
+            " ", ",").split(",") if c]
+        units = list(OrgUnit.objects.filter(code__in=codes,
+                                            level__in=(Level.PROVINCE, Level.ZONE)))
+        unknown = sorted(set(codes) - {u.code for u in units})
+        try:
+            if unknown:
+                raise ValidationError({"scope": [_("Unknown province or zone: %(codes)s.")
+                                                 % {"codes": ", ".join(unknown)}]})
+            rule = do_save_rule(request.user, data, rule=rule, scope_units=units,
+                                **request_context(request))
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {
+                "__all__": exc.messages}
+        else:
+            messages.success(request, _("The rule was saved. Re-run the checks to apply it "
+                                        "to reports already checked."))
+            return redirect("quality:rules")
+    elif rule is not None:
+        data = {"code": rule.code, "name": rule.name, "expression": rule.expression,
+                "severity": rule.severity, "missing_policy": rule.missing_policy,
+                "tolerance": rule.tolerance, "notes": rule.notes,
+                "frequencies": rule.frequencies, "is_active": rule.is_active,
+                "scope": ",".join(rule.scope_units.values_list("code", flat=True))}
+    else:
+        data = {"severity": Severity.WARNING, "missing_policy": MissingPolicy.SKIP_IF_ANY,
+                "tolerance": 0, "frequencies": [], "is_active": True}
+    if request.method == "POST":
+        data["scope"] = request.POST.get("scope", "")
+    return render(request, "quality/rule_edit.html", {
+        "rule": rule, "data": data, "errors": errors, "can_change": can_change,
+        "severities": Severity.choices, "policies": MissingPolicy.choices,
+        "frequencies": Frequency.choices})
+
+
+def outlier_settings_page(request):
+    config = OutlierConfig.current()
+    if request.method == "POST":
+        if not can(request.user, Action.CHANGE):
+            raise NotInScope
+        data = {name: request.POST.get(name, "") for name in CONFIG_FIELDS}
+        data["methods"] = request.POST.getlist("methods")
+        data["seasonal_adjust"] = request.POST.get("seasonal_adjust") == "1"
+        try:
+            do_save_outlier_config(request.user, data, **request_context(request))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The outlier settings were saved."))
+        return redirect("quality:rules")
+    return render(request, "quality/outliers.html", {
+        "config": config, "methods": METHODS, "severities": Severity.choices,
+        "can_change": can(request.user, Action.CHANGE)})
+
+
+@require_POST
+def run_start(request):
+    try:
+        run = do_queue_run(request.user, request.POST.get("period_from", ""),
+                           request.POST.get("period_to", ""), **request_context(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        start_in_background(run.pk)
+        messages.success(request, _("The checks are running; the progress is shown below."))
+    return redirect("quality:rules")
+
+
+def runs_fragment(request):
+    """htmx: the recent runs with their progress (polled while one is running)."""
+    return render(request, "quality/_runs.html", {"runs": QualityRun.objects.all()[:10]})
+

@@ -1,0 +1,210 @@
+"""Data quality in the workflow: rules and outliers raise flags on the cells, errors block
+submission, warnings need an explanation, reviewers see and accept explanations, the
+worklist ranks by risk and stays within the reviewer's scope."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from bianhe.accounts.actions import do_create_user
+from bianhe.audit.models import AuditLog, Source
+from bianhe.catalog.disaggregations import members
+from bianhe.catalog.models import CatalogVersion
+from bianhe.periods import Period, periods_between
+from bianhe.quality.actions import do_accept_explanation, do_explain, ensure_default_rules
+from bianhe.quality.checks import check_reports, ensure_checked
+from bianhe.quality.models import Check, Explanation, ExplanationStatus, Flag, Severity
+from bianhe.quality.queries import risk_rows
+from bianhe.reporting.actions import do_save_values, do_transition
+from bianhe.reporting.models import Report, ReportForm, Status
+from bianhe.reporting.queries import form_indicators
+from bianhe.roles import Role
+from bianhe.zones.models import OrgUnit
+
+CONSISTENT = {"EXPORT": "60", "IMPORT": "40", "TRADE_TOTAL": "100", "BORDER_TRADE": "50",
+              "BORDER_SMALL_TRADE": "30", "BORDER_RESIDENT_TRADE": "20",
+              "FISCAL_REVENUE": "100", "TAX_REVENUE": "80", "IND_TAX_REVENUE": "30",
+              "IND_OUTPUT": "100", "ABOVE_SCALE_IND_OUTPUT": "90",
+              "MAJOR_PROJECTS": "5", "MAJOR_PROJECTS_STARTED": "2"}
+
+
+def monthly_rows(zone, period, overrides=None):
+    """A complete monthly report whose figures satisfy every default rule."""
+    form = ReportForm.objects.get(code="BH-M")
+    version = CatalogVersion.objects.get(year=period.year)
+    values = {**CONSISTENT, **(overrides or {})}
+    rows = []
+    for ind in form_indicators(form, version):
+        for member in members(ind.disaggregation):
+            value = values.get(ind.code, "10")
+            if ind.code == "TRADE_BY_PARTNER":
+                # 100 split over the members: RU 40, six others 10 each, OTHER 0.
+                value = "40" if member == "RU" else "10" if member != "OTHER" else "0"
+            rows.append({"zone": zone, "period": period.code, "indicator": ind.code,
+                         "member": member, "value": value})
+    return rows
+
+
+def fill(user, period, zone="BECZ-GX-01", **overrides):
+    result = do_save_values(user, monthly_rows(zone, period, overrides))
+    assert result.ok, result.problems[:3]
+    return Report.objects.get(zone__code=zone, form__code="BH-M", period=period.code)
+
+
+@pytest.fixture
+def rules(catalogue):
+    return ensure_default_rules(source=Source.SYSTEM)
+
+
+@pytest.fixture
+def guangxi_reviewer(registry):
+    return do_create_user(None, username="gx-reviewer", password="x-Very-long-9",
+                          role=Role.PROVINCE_REVIEWER,
+                          scope_units=[OrgUnit.objects.get(code="CN-GX")], source=Source.CLI)
+
+
+def test_the_default_rules_load_and_a_consistent_report_has_no_flags(people, rules,
+                                                                      open_month):
+    assert {"R01", "R02", "R03", "R05", "R10"} <= set(rules)
+    report = fill(people["pingxiang_reporter"], open_month)
+    ensure_checked(report)
+    assert not Flag.objects.filter(report=report).exists()
+
+
+def test_an_error_rule_blocks_submission_until_the_value_is_corrected(people, rules,
+                                                                       open_month):
+    reporter = people["pingxiang_reporter"]
+    report = fill(reporter, open_month, TRADE_TOTAL="150")  # 60 + 40 ≠ 150
+    with pytest.raises(ValidationError, match="EXPORT"):
+        do_transition(reporter, report, "submit")
+    flag = Flag.objects.get(report=report, kind=Check.RULE, rule__code="R01")
+    assert (flag.indicator_code, flag.severity) == ("EXPORT", Severity.ERROR)
+    assert (flag.left, flag.right) == (100.0, 150.0)
+    # An explanation does not lift an error.
+    do_explain(reporter, report, "EXPORT", "", "海关数据如此")
+    with pytest.raises(ValidationError):
+        do_transition(reporter, report, "submit")
+    # Correcting the value makes the flags stale; submission re-checks and goes through.
+    do_save_values(reporter, [{"zone": "BECZ-GX-01", "period": open_month.code,
+                               "indicator": "TRADE_TOTAL", "value": "100"}])
+    assert do_transition(reporter, report, "submit").status == Status.SUBMITTED
+    assert not Flag.objects.filter(report=report).exists()
+
+
+def test_a_warning_needs_an_explanation_to_submit(people, rules, open_month):
+    reporter = people["pingxiang_reporter"]
+    # R04 (warning): border trade above total trade.
+    report = fill(reporter, open_month, BORDER_TRADE="150", BORDER_SMALL_TRADE="100",
+                  BORDER_RESIDENT_TRADE="50")
+    with pytest.raises(ValidationError, match="TRADE_TOTAL"):
+        do_transition(reporter, report, "submit")
+    flag = Flag.objects.get(report=report)
+    assert (flag.rule.code, flag.severity, flag.indicator_code) == ("R04", "warning",
+                                                                   "TRADE_TOTAL")
+    do_explain(reporter, report, "TRADE_TOTAL", "", "边民互市贸易未纳入海关进出口总额统计")
+    assert do_transition(reporter, report, "submit").status == Status.SUBMITTED
+    assert AuditLog.objects.filter(action="quality.explanation.write").count() == 1
+    # Once submitted the explanation is locked like the values.
+    with pytest.raises(ValidationError):
+        do_explain(reporter, report, "TRADE_TOTAL", "", "改")
+
+
+def test_reviewers_accept_explanations_only_in_their_scope(people, rules, open_month,
+                                                           guangxi_reviewer):
+    reporter = people["pingxiang_reporter"]
+    report = fill(reporter, open_month, BORDER_TRADE="150", BORDER_SMALL_TRADE="100",
+                  BORDER_RESIDENT_TRADE="50")
+    ensure_checked(report)
+    explanation = do_explain(reporter, report, "TRADE_TOTAL", "", "口径不同")
+    do_transition(reporter, report, "submit")
+    with pytest.raises(Http404):
+        do_accept_explanation(people["xinjiang_reviewer"], explanation)
+    with pytest.raises(Http404):
+        do_accept_explanation(reporter, explanation)
+    do_accept_explanation(guangxi_reviewer, explanation)
+    explanation.refresh_from_db()
+    assert explanation.status == ExplanationStatus.ACCEPTED
+    assert explanation.reviewed_by == guangxi_reviewer
+    assert AuditLog.objects.filter(action="quality.explanation.accept").count() == 1
+
+
+def test_a_reporter_cannot_explain_another_zones_report(people, rules, open_month):
+    report = fill(people["ministry_admin"], open_month, zone="BECZ-XJ-01")
+    with pytest.raises(Http404):
+        do_explain(people["pingxiang_reporter"], report, "EXPORT", "", "x")
+    assert not Explanation.objects.exists()
+
+
+def test_the_worklist_ranks_by_risk_within_the_reviewers_province(client, people, rules,
+                                                                  open_month,
+                                                                  guangxi_reviewer):
+    admin = people["ministry_admin"]
+    clean = fill(admin, open_month, zone="BECZ-GX-01")
+    warned = fill(admin, open_month, zone="BECZ-GX-02", BORDER_TRADE="150",
+                  BORDER_SMALL_TRADE="100", BORDER_RESIDENT_TRADE="50")
+    other = fill(admin, open_month, zone="BECZ-XJ-01", BORDER_TRADE="150",
+                 BORDER_SMALL_TRADE="100", BORDER_RESIDENT_TRADE="50")
+    check_reports([clean.pk, warned.pk, other.pk])
+    for report in (clean, warned, other):
+        for explanation_cell in Flag.objects.filter(report=report).values_list(
+                "indicator_code", "member"):
+            Explanation.objects.create(report=report, indicator_code=explanation_cell[0],
+                                       member=explanation_cell[1], text="说明",
+                                       author_name="t", written_at=report.created_at)
+    Report.objects.filter(pk__in=[clean.pk, warned.pk, other.pk]).update(
+        status=Status.SUBMITTED)
+    rows = risk_rows(Report.objects.restrict(guangxi_reviewer).filter(
+        status=Status.SUBMITTED))
+    assert [row["report"].zone.code for row in rows] == ["BECZ-GX-02", "BECZ-GX-01"]
+    assert rows[0]["warnings"] == 1 and rows[0]["risk"] > rows[1]["risk"] == 0
+    client.force_login(guangxi_reviewer)
+    page = client.get("/quality/").content.decode()
+    assert page.index(f'data-report="{warned.pk}"') < page.index(f'data-report="{clean.pk}"')
+    assert f'data-report="{other.pk}"' not in page
+
+
+def test_the_entry_grid_shows_the_flag_beside_the_value_and_asks_for_an_explanation(
+        client, people, rules, open_month):
+    client.force_login(people["pingxiang_reporter"])
+    fill(people["pingxiang_reporter"], open_month)
+    url = f"/reporting/BECZ-GX-01/BH-M/{open_month.code}/"
+    response = client.post(url + "cell/", {"indicator": "BORDER_TRADE", "value": "150"})
+    assert response.status_code == 200
+    # The saved row itself: R02 (error) is anchored on BORDER_SMALL_TRADE, so the summary
+    # swapped in beside the row lists it.
+    body = response.content.decode()
+    assert 'id="quality-summary"' in body and "hx-swap-oob" in body
+    assert "边境小额贸易额" in body
+    page = client.get(url).content.decode()
+    assert "flag-error" in page
+    assert "R02" not in page or "边境贸易额等于" in page
+    assert "上报说明" in page  # R04 warns on TRADE_TOTAL: an explanation box is offered
+
+
+def test_outliers_are_flagged_beside_a_spike_and_need_an_explanation(people, rules,
+                                                                    open_month):
+    """Two years and more of a steady series, then a month ×10: the spike is flagged."""
+    reporter = people["pingxiang_reporter"]
+    last = open_month
+    history = periods_between(Period("monthly", last.year - 2, 1), last)
+    flows = {}
+    for i, each in enumerate(history):
+        flow = 100 + (i % 5) if each != last else 1000  # steady with a little noise
+        flows[each] = flow
+        ytd = sum(f for p, f in flows.items() if p.year == each.year)
+        rows = [dict(row, value=str(ytd)) if row["indicator"] == "RETAIL_SALES" else row
+                for row in monthly_rows("BECZ-GX-01", each)]
+        # The platform writes the history (closed windows do not apply to it).
+        assert do_save_values(None, rows, source=Source.SYSTEM).ok
+    report = Report.objects.get(zone__code="BECZ-GX-01", form__code="BH-M",
+                                period=last.code)
+    ensure_checked(report)
+    flags = Flag.objects.filter(report=report)
+    kinds = set(flags.values_list("kind", flat=True))
+    assert len(kinds) >= 2 and Check.RULE not in kinds
+    assert set(flags.values_list("indicator_code", flat=True)) == {"RETAIL_SALES"}
+    assert all(flag.is_period_flow and flag.value == 1000 for flag in flags)
+    with pytest.raises(ValidationError, match="RETAIL_SALES"):
+        do_transition(reporter, report, "submit")
+    do_explain(reporter, report, "RETAIL_SALES", "", "大型商场开业")
+    assert do_transition(reporter, report, "submit").status == Status.SUBMITTED
