@@ -9,15 +9,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from bianhe.accounts.actions import do_create_user
 from bianhe.audit.models import AuditLog, Source
 from bianhe.cli import main
 from bianhe.periods import Period
 from bianhe.quality.actions import do_queue_run, do_save_rule, ensure_default_rules
 from bianhe.quality.jobs import run_job
 from bianhe.quality.models import Flag, JobState, QualityRun, Rule
-from bianhe.quality.queries import completeness, quality_scores
+from bianhe.quality.queries import completeness, quality_scores, yearly_completeness
 from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import Report, ReportForm
+from bianhe.zones.models import OrgUnit
 
 GOOD = {"code": "T01", "name": "测试规则", "expression": "EXPORT <= TRADE_TOTAL",
         "severity": "warning", "missing_policy": "skip_if_any_missing", "tolerance": "0"}
@@ -104,6 +106,16 @@ def test_completeness_on_a_hand_built_case(people, catalogue):
     assert gx2["flagged_share"] == 0.0 and gx2["score"] == round(100 / 3, 1)
     gx1 = scores["BECZ-GX-01"]
     assert (gx1["on_time_share"], gx1["score"]) == (100.0, 100.0)
+    # The trend over years: the whole year for Guangxi's reviewer (4 of its zones existed).
+    guangxi = do_create_user(None, username="gx-reviewer", password="x-Very-long-9",
+                             role="province_reviewer",
+                             scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    expected_zones = sum(1 for zone in OrgUnit.objects.zones().filter(path__startswith=
+                                                                       "/MOFCOM/CN-GX/")
+                         if zone.is_active_in_year(year))
+    (row,) = yearly_completeness(guangxi, form, [year], timezone.localdate())
+    assert (row["expected"], row["on_time"], row["late"]) == (12 * expected_zones, 2, 1)
+    assert row["missing"] == 12 * expected_zones - 3 and row["pending"] == 0
 
 
 def test_completeness_pages_and_exports_stay_in_scope(client_for, catalogue):

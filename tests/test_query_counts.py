@@ -58,3 +58,43 @@ def test_reporting_lists_cost_the_same_queries_for_more_reports(
     report_in(zones[3:])
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.parametrize("url", ["/quality/", "/quality/followup/", "/quality/completeness/",
+                                 "/quality/completeness.csv", "/quality/scores/",
+                                 "/quality/scores/?format=csv", "/quality/rules/"])
+def test_quality_pages_cost_the_same_queries_for_more_flagged_reports(
+        client_for, people, open_month, url, django_assert_num_queries):
+    from bianhe.quality.actions import ensure_default_rules
+    from bianhe.quality.checks import check_reports
+    from bianhe.quality.models import Explanation
+    from bianhe.reporting.actions import do_save_values
+    from bianhe.reporting.models import Report
+
+    ensure_default_rules()
+    zones = list(OrgUnit.objects.zones().active_in_year(open_month.year)
+                 .values_list("code", flat=True))
+
+    def flagged_reports_in(codes):
+        # Border trade above total trade: a warning (R04) on every report.
+        assert do_save_values(people["ministry_admin"], [
+            {"zone": code, "period": open_month.code, "indicator": indicator, "value": value}
+            for code in codes for indicator, value in (("TRADE_TOTAL", "1"),
+                                                       ("BORDER_TRADE", "5"))]).ok
+        reports = Report.objects.filter(zone__code__in=codes)
+        check_reports(reports.values_list("pk", flat=True))
+        for report in reports:
+            Explanation.objects.create(report=report, indicator_code="TRADE_TOTAL",
+                                       text="说明", author_name="t",
+                                       written_at=report.created_at)
+        reports.update(status="submitted")
+
+    flagged_reports_in(zones[:3])
+    client = client_for("ministry_admin")
+    url += ("&" if "?" in url else "?") + f"year={open_month.year}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    flagged_reports_in(zones[3:])
+    with django_assert_num_queries(len(before.captured_queries)):
+        client.get(url)

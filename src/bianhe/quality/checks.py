@@ -114,15 +114,17 @@ def check_reports(report_ids: Iterable[int], *,
     from bianhe.quality.actions import outlier_settings
 
     settings = outlier_settings(config)
-    behaviours = dict(Indicator.objects.order_by("version__year")
-                      .values_list("code", "time_behaviour"))
+    # The newest catalogue year wins for a code whose definition changed.
+    specs = {code: (behaviour, None if minimum is None else float(minimum))
+             for code, behaviour, minimum in Indicator.objects.order_by("version__year")
+             .values_list("code", "time_behaviour", "min_value")}
     zone_paths = {}
     for index, step in enumerate(steps):
         if not zone_paths:
             from bianhe.zones.models import OrgUnit
 
             zone_paths = dict(OrgUnit.objects.values_list("code", "path"))
-        flags = flags_for(step, rules, settings, config, behaviours, zone_paths)
+        flags = flags_for(step, rules, settings, config, specs, zone_paths)
         ids = [pk for reports in step.reports.values() for pk, _codes in reports]
         with transaction.atomic():
             Flag.objects.filter(report_id__in=ids).delete()
@@ -149,7 +151,7 @@ def load_values(zones: list[str], frequency: str) -> pd.DataFrame:
 
 
 def flags_for(step: _Target, rules: list[CompiledRule], settings, config: OutlierConfig,
-              behaviours: dict[str, str], zone_paths: dict[str, str]) -> list[Flag]:
+              specs: dict[str, tuple], zone_paths: dict[str, str]) -> list[Flag]:
     zones = step.zones()
     frame = load_values(zones, step.frequency)
     if frame.empty:
@@ -177,22 +179,24 @@ def flags_for(step: _Target, rules: list[CompiledRule], settings, config: Outlie
                                   severity=compiled.rule.severity,
                                   left=_num(outcome.left[z, t]),
                                   right=_num(outcome.right[z, t])))
-    flags += _outlier_flags(panel, placer, settings, config.severity, behaviours,
+    flags += _outlier_flags(panel, placer, settings, config.severity, specs,
                             config.min_methods)
     return flags
 
 
-def _outlier_flags(panel: Panel, placer, settings, severity, behaviours,
+def _outlier_flags(panel: Panel, placer, settings, severity, specs,
                    min_methods: int) -> list[Flag]:
     """The outlier methods over every series, grouped by time behaviour: year-to-date
     flows are judged on their period flows (当期值), stocks and rates on their levels.
 
     A cell is flagged when at least ``min_methods`` methods agree; each agreeing method
-    then gives its own reason."""
+    then gives its own reason. An expected range never starts below the indicator's
+    minimum (a symmetric range around a small flow would otherwise go negative)."""
     flags = []
     groups: dict[bool, list[tuple[str, str]]] = defaultdict(list)
     for key in panel.data:
-        groups[behaviours.get(key[0]) == TimeBehaviour.FLOW_YTD].append(key)
+        behaviour = specs.get(key[0], (None, None))[0]
+        groups[behaviour == TimeBehaviour.FLOW_YTD].append(key)
     Z, P, Y = len(panel.zones), panel.periods_per_year, panel.years
     for is_flow, keys in groups.items():
         stacked = np.stack([panel.data[key] for key in keys], axis=1)  # (Z, K, T)
@@ -212,11 +216,14 @@ def _outlier_flags(panel: Panel, placer, settings, severity, behaviours,
                 report_id = placer.report(z, t, code)
                 if report_id is None:
                     continue
+                low, minimum = _num(result.low[s, y, p]), specs.get(code, (None, None))[1]
+                if low is not None and minimum is not None:
+                    low = max(low, minimum)
                 flags.append(Flag(report_id=report_id, indicator_code=code, member=member,
                                   kind=method, severity=severity,
                                   value=_num(cube[s, y, p]), score=_num(result.score[s, y, p]),
-                                  low=_num(result.low[s, y, p]),
-                                  high=_num(result.high[s, y, p]), is_period_flow=is_flow))
+                                  low=low, high=_num(result.high[s, y, p]),
+                                  is_period_flow=is_flow))
     return flags
 
 

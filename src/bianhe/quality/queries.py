@@ -176,6 +176,21 @@ def completeness(user, form: ReportForm, periods: list[Period], today: dt.date) 
     return {"matrix": matrix, "totals": totals, "provinces": list(provinces.values())}
 
 
+def yearly_completeness(user, form: ReportForm, years, today: dt.date) -> list[dict]:
+    """The trend over years: per year, the totals of :func:`completeness` over its periods."""
+    rows = []
+    for year in years:
+        periods = periods_of_year(form, year)
+        totals = completeness(user, form, periods, today)["totals"].values()
+        row = {key: sum(t[key] for t in totals) for key in (*STATES, "expected", "received")}
+        due = row["expected"] - row["pending"]
+        row["year"] = year
+        row["on_time_share"] = round(100 * row["on_time"] / due, 1) if due else None
+        row["received_share"] = round(100 * row["received"] / due, 1) if due else None
+        rows.append(row)
+    return rows
+
+
 def quality_scores(user, year: int, today: dt.date) -> list[dict]:
     """Per zone, for one year: the share of due reports submitted on time, the share of
     reported values flagged, the share of submitted reports ever returned, and the score.

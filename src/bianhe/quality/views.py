@@ -44,6 +44,7 @@ from bianhe.quality.queries import (
     periods_of_year,
     quality_scores,
     risk_rows,
+    yearly_completeness,
 )
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.workflow import ROLE_LEVEL, TRANSITIONS
@@ -155,6 +156,8 @@ def completeness_page(request):
     return render(request, "quality/completeness.html", {
         "forms": forms, "form": form, "year": year, "periods": periods, "trend": trend,
         "total_rows": [(p, data["totals"][p.code]) for p in periods],
+        "yearly": yearly_completeness(request.user, form,
+                                      range(max(2019, year - 5), year + 1), _today()),
         "years": range(_today().year, 2018, -1), **data})
 
 
