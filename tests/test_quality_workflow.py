@@ -208,3 +208,24 @@ def test_outliers_are_flagged_beside_a_spike_and_need_an_explanation(people, rul
         do_transition(reporter, report, "submit")
     do_explain(reporter, report, "RETAIL_SALES", "", "大型商场开业")
     assert do_transition(reporter, report, "submit").status == Status.SUBMITTED
+
+
+def test_the_worklist_returns_several_reports_with_one_reason(client, people, rules,
+                                                              open_month, guangxi_reviewer):
+    admin = people["ministry_admin"]
+    reports = [fill(admin, open_month, zone=zone) for zone in ("BECZ-GX-01", "BECZ-GX-02")]
+    other = fill(admin, open_month, zone="BECZ-XJ-01")
+    Report.objects.update(status=Status.SUBMITTED)
+    client.force_login(guangxi_reviewer)
+    ids = [r.pk for r in reports] + [other.pk]
+    response = client.post("/reporting/bulk/return/", {"report": ids, "reason": " ",
+                                                       "next": "/quality/"})
+    assert response["Location"] == "/quality/"
+    assert set(Report.objects.values_list("status", flat=True)) == {Status.SUBMITTED}
+    client.post("/reporting/bulk/return/", {"report": ids, "reason": "请核实边境贸易额",
+                                            "next": "https://example.com/"})
+    returned = Report.objects.filter(status=Status.RETURNED)
+    assert sorted(returned.values_list("pk", flat=True)) == sorted(r.pk for r in reports)
+    assert set(returned.values_list("returned_reason", "return_count")) == {
+        ("请核实边境贸易额", 1)}
+    assert Report.objects.get(pk=other.pk).status == Status.SUBMITTED  # outside the scope

@@ -70,11 +70,14 @@ def worklist(request):
     waiting = {"province": Status.SUBMITTED, "ministry": Status.APPROVED}.get(level,
                                                                                Status.SUBMITTED)
     reports = Report.objects.restrict(request.user).filter(status=waiting)
-    bulk = {"province": "approve", "ministry": "accept"}.get(level)
+    approve, send_back = {"province": ("approve", "return"),
+                          "ministry": ("accept", "ministry_return")}.get(level, (None, None))
     rows = risk_rows(reports)
+    reviewer = approve is not None and can(request.user, Action.REVIEW)
     return render(request, "quality/worklist.html", {
         "rows": rows[:500], "total": len(rows), "waiting": waiting,
-        "bulk": TRANSITIONS.get(bulk) if bulk and can(request.user, Action.REVIEW) else None})
+        "bulk": TRANSITIONS[approve] if reviewer else None,
+        "bulk_return": TRANSITIONS[send_back] if reviewer else None})
 
 
 def followup(request):

@@ -167,20 +167,33 @@ def transition(request, report_id, name):
 
 @require_POST
 def bulk_transition(request, name):
-    if name not in ("approve", "accept"):
+    """Approve or accept several reports at once, or return them with one shared reason."""
+    if name not in BULK_TRANSITIONS:
         raise NotInScope
+    back = _safe_next(request) or "reporting:list"
     ids = [int(pk) for pk in request.POST.getlist("report") if pk.isdigit()]
     reports = list(Report.objects.restrict(request.user).filter(pk__in=ids))
     if not reports:
         messages.error(request, _("Choose at least one report."))
-        return redirect("reporting:list")
+        return redirect(back)
     try:
-        do_transition_many(request.user, reports, name, **request_context(request))
+        do_transition_many(request.user, reports, name, reason=request.POST.get("reason", ""),
+                           **request_context(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("%(n)d reports moved.") % {"n": len(reports)})
-    return redirect("reporting:list")
+    return redirect(back)
+
+
+#: Transitions offered on lists of reports; the returns carry one reason for all.
+BULK_TRANSITIONS = ("approve", "accept", "return", "ministry_return")
+
+
+def _safe_next(request) -> str:
+    """Where to go back to: only one of the platform's own list pages."""
+    target = request.POST.get("next", "")
+    return target if target in ("/reporting/", "/quality/") else ""
 
 
 def history(request, code, form, period):
