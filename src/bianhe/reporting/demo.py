@@ -44,8 +44,6 @@ from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.setup import ensure_default_forms
 from bianhe.zones.models import OrgUnit
 
-
-
 RETURN_REASONS = (
     "部分指标同比波动较大,请核实并在说明中补充原因后重新报送。",
     "固定资产投资数据与统计部门口径不一致,请核对后重新报送。",
