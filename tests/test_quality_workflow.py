@@ -229,3 +229,28 @@ def test_the_worklist_returns_several_reports_with_one_reason(client, people, ru
     assert set(returned.values_list("returned_reason", "return_count")) == {
         ("请核实边境贸易额", 1)}
     assert Report.objects.get(pk=other.pk).status == Status.SUBMITTED  # outside the scope
+
+
+def test_the_api_lists_flags_in_scope_and_takes_an_explanation(client, people, rules,
+                                                               open_month):
+    admin = people["ministry_admin"]
+    mine = fill(admin, open_month, zone="BECZ-GX-01", BORDER_TRADE="150",
+                BORDER_SMALL_TRADE="100", BORDER_RESIDENT_TRADE="50")
+    other = fill(admin, open_month, zone="BECZ-XJ-01", BORDER_TRADE="150",
+                 BORDER_SMALL_TRADE="100", BORDER_RESIDENT_TRADE="50")
+    check_reports([mine.pk, other.pk])
+    client.force_login(people["pingxiang_reporter"])
+    flags = client.get("/api/v1/flags").json()
+    assert [(f["zone"], f["indicator"], f["rule"]) for f in flags] == [
+        ("BECZ-GX-01", "TRADE_TOTAL", "R04")]
+    assert flags[0]["explanation"] is None
+    response = client.post("/api/v1/explanations",
+                           {"report": mine.pk, "indicator": "TRADE_TOTAL", "text": "口径不同"},
+                           content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "pending"
+    assert client.get("/api/v1/flags").json()[0]["explanation"] == "口径不同"
+    response = client.post("/api/v1/explanations",
+                           {"report": other.pk, "indicator": "TRADE_TOTAL", "text": "x"},
+                           content_type="application/json")
+    assert response.status_code == 404
+    assert Explanation.objects.count() == 1

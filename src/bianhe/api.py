@@ -11,6 +11,7 @@ from bianhe import __version__
 from bianhe.accounts.api import ApiTokenAuth, BrowserSession
 from bianhe.accounts.api import router as accounts_router
 from bianhe.api_errors import describe
+from bianhe.quality.api import router as quality_router
 from bianhe.reporting.api import router as reporting_router
 from bianhe.zones.api import router as zones_router
 
@@ -29,6 +30,7 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", zones_router)
 api.add_router("/", reporting_router)
+api.add_router("/", quality_router)
 
 
 @api.exception_handler(Http404)
