@@ -392,3 +392,21 @@ def test_any_cube_gives_well_formed_results_without_warnings(cube, chosen):
         assert not (judged & np.isnan(cube)).any(), name
         assert (np.isnan(result.low) == ~judged).all(), name
         assert np.all(result.low[judged] <= result.high[judged]), name
+
+
+def test_leading_empty_years_change_nothing():
+    """A zone that started reporting late is judged the same whether the cube starts with
+    its first year or with years before it existed (a single report is checked on its own
+    zone's years, a bulk run on everyone's)."""
+    rng = np.random.default_rng(11)
+    season = np.array([0.6, 0.7, 1, 1, 1, 1.1, 1, 1, 1, 1, 1.2, 1.8])
+    cube = 100 * season * (1 + 0.05 * rng.standard_normal((40, 4, 12)))
+    cube[:, 0, :3] = np.nan  # started in March
+    cube[:20] = np.round(cube[:20] / 60)  # small counts with zeros: additive seasons
+    cube[3, 2, 5] *= 8
+    padded = np.concatenate([np.full((40, 5, 12), np.nan), cube], axis=1)
+    alone, within = detect(cube), detect(padded)
+    for method in alone:
+        assert np.array_equal(alone[method].flagged, within[method].flagged[:, 5:]), method
+        np.testing.assert_allclose(alone[method].score, within[method].score[:, 5:],
+                                   rtol=1e-9, atol=1e-9, equal_nan=True)

@@ -431,7 +431,14 @@ def _seasonal_component(transformed: np.ndarray) -> np.ndarray:
     years = others + ~np.isnan(deviation)
     enough = (years >= MIN_SEASON_YEARS) & (others > 0)
     component = np.moveaxis(np.where(enough, median, 0.0), 2, 1)
-    return component - component.mean(axis=(1, 2), keepdims=True)
+    # Centred over the observed cells only: years with no value at all (before a zone
+    # existed) must not shift the pattern, or a series' flags would depend on how many
+    # empty years the cube happens to start with.
+    observed = ~np.isnan(transformed)
+    count = observed.sum(axis=(1, 2), keepdims=True)
+    with np.errstate(all="ignore"):
+        mean = np.where(observed, component, 0.0).sum(axis=(1, 2), keepdims=True) / count
+    return component - np.where(count > 0, mean, 0.0)
 
 
 def _yearly_growth(growth: np.ndarray) -> np.ndarray:
