@@ -2,6 +2,7 @@
 submission, warnings need an explanation, reviewers see and accept explanations, the
 worklist ranks by risk and stays within the reviewer's scope."""
 
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -254,3 +255,28 @@ def test_the_api_lists_flags_in_scope_and_takes_an_explanation(client, people, r
                            content_type="application/json")
     assert response.status_code == 404
     assert Explanation.objects.count() == 1
+
+
+def test_a_report_checked_alone_gets_the_flags_of_a_bulk_run(people, rules, open_month):
+    """Two zones, one of them with a shorter history: checking one report on its own
+    lays its series over the same years as the bulk run and raises the same flags."""
+    last = open_month
+    rng = np.random.default_rng(5)
+    for zone, start in (("BECZ-GX-01", last.year - 2), ("BECZ-GX-02", last.year - 1)):
+        flows = {}
+        for each in periods_between(Period("monthly", start, 3), last):
+            flows[each] = float(np.round(100 * (1 + 0.1 * rng.standard_normal()), 1))
+            if each.number == 7 and each.year == last.year - 1:
+                flows[each] *= 9
+            ytd = sum(f for p, f in flows.items() if p.year == each.year)
+            rows = [dict(row, value=f"{ytd:.1f}") if row["indicator"] == "RETAIL_SALES"
+                    else row for row in monthly_rows(zone, each)]
+            assert do_save_values(None, rows, source=Source.SYSTEM).ok
+    reports = list(Report.objects.values_list("pk", flat=True))
+    check_reports(reports)
+    bulk = set(Flag.objects.values_list("report_id", "indicator_code", "member", "kind"))
+    assert {kind for _r, _c, _m, kind in bulk} - {"rule"}  # some outliers to compare
+    for pk in reports:
+        check_reports([pk])
+    assert set(Flag.objects.values_list("report_id", "indicator_code", "member",
+                                        "kind")) == bulk

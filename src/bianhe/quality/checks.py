@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import FloatField, Max
+from django.db.models import FloatField, Max, Min
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -119,12 +119,14 @@ def check_reports(report_ids: Iterable[int], *,
              for code, behaviour, minimum in Indicator.objects.order_by("version__year")
              .values_list("code", "time_behaviour", "min_value")}
     zone_paths = {}
+    years = year_ranges({step.frequency for step in steps})
     for index, step in enumerate(steps):
         if not zone_paths:
             from bianhe.zones.models import OrgUnit
 
             zone_paths = dict(OrgUnit.objects.values_list("code", "path"))
-        flags = flags_for(step, rules, settings, config, specs, zone_paths)
+        flags = flags_for(step, rules, settings, config, specs, zone_paths,
+                          years[step.frequency])
         ids = [pk for reports in step.reports.values() for pk, _codes in reports]
         with transaction.atomic():
             Flag.objects.filter(report_id__in=ids).delete()
@@ -139,6 +141,21 @@ def check_reports(report_ids: Iterable[int], *,
     return summary
 
 
+def year_ranges(frequencies) -> dict[str, tuple[int, int]]:
+    """The first and last year any report of each frequency has.
+
+    Every check lays a zone's series out over these same years, so a single report checked
+    alone and the same report checked in a bulk run see identical arrays.
+    """
+    ranges = {}
+    for frequency in frequencies:
+        bounds = Report.objects.filter(form__frequency=frequency).aggregate(
+            first=Min("period"), last=Max("period"))
+        ranges[frequency] = (int(bounds["first"][:4]), int(bounds["last"][:4])) \
+            if bounds["first"] else (None, None)
+    return ranges
+
+
 def load_values(zones: list[str], frequency: str) -> pd.DataFrame:
     """Every stored value of these zones at this frequency (all periods, all forms)."""
     rows = (DataValue.objects
@@ -151,12 +168,14 @@ def load_values(zones: list[str], frequency: str) -> pd.DataFrame:
 
 
 def flags_for(step: _Target, rules: list[CompiledRule], settings, config: OutlierConfig,
-              specs: dict[str, tuple], zone_paths: dict[str, str]) -> list[Flag]:
+              specs: dict[str, tuple], zone_paths: dict[str, str],
+              years: tuple[int, int]) -> list[Flag]:
     zones = step.zones()
     frame = load_values(zones, step.frequency)
     if frame.empty:
         return []
-    panel = Panel.from_long(frame, step.frequency, zones=zones)
+    panel = Panel.from_long(frame, step.frequency, zones=zones, first_year=years[0],
+                            last_year=years[1])
     placer = _Placer(step, panel)
     flags: list[Flag] = []
     for compiled in rules:
