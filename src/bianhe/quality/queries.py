@@ -50,15 +50,21 @@ def cell_quality(report: Report | None) -> dict[tuple[str, str], CellQuality]:
 
 
 def blocking_problems(report: Report) -> tuple[list[str], list[str]]:
-    """(cells with errors, cells with warnings but no explanation) as "CODE" or "CODE/M"."""
-    errors, unexplained = [], []
-    for (code, member), cell in sorted(cell_quality(report).items()):
-        label = f"{code}/{member}" if member else code
-        if cell.errors:
-            errors.append(label)
-        elif cell.needs_explanation:
-            unexplained.append(label)
-    return errors, unexplained
+    """(cells with errors, cells with warnings but no explanation) as "CODE" or "CODE/M".
+
+    Two light queries: this runs on every submission.
+    """
+    errors, warned = set(), set()
+    for code, member, severity in report.flags.values_list("indicator_code", "member",
+                                                           "severity"):
+        (errors if severity == Severity.ERROR else warned).add((code, member))
+    explained = set(report.explanations.exclude(text="").values_list("indicator_code",
+                                                                     "member"))
+
+    def labels(cells):
+        return [f"{code}/{member}" if member else code for code, member in sorted(cells)]
+
+    return labels(errors), labels(warned - errors - explained)
 
 
 def risk_rows(reports) -> list[dict]:
