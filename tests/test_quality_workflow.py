@@ -280,3 +280,19 @@ def test_a_report_checked_alone_gets_the_flags_of_a_bulk_run(people, rules, open
         check_reports([pk])
     assert set(Flag.objects.values_list("report_id", "indicator_code", "member",
                                         "kind")) == bulk
+
+
+def test_the_worklist_counts_values_changed_on_resubmission(people, rules, open_month,
+                                                            guangxi_reviewer):
+    reporter = people["pingxiang_reporter"]
+    report = fill(reporter, open_month)
+    do_transition(reporter, report, "submit")
+    assert risk_rows(Report.objects.all())[0]["changes"] == 0
+    do_transition(guangxi_reviewer, report, "return", reason="请核实出口额")
+    do_save_values(reporter, [{"zone": "BECZ-GX-01", "period": open_month.code,
+                               "indicator": "EXPORT", "value": "70"},
+                              {"zone": "BECZ-GX-01", "period": open_month.code,
+                               "indicator": "IMPORT", "value": "30"}])
+    do_transition(reporter, report, "submit")
+    (row,) = risk_rows(Report.objects.all())
+    assert row["changes"] == 2 and row["risk"] == 2

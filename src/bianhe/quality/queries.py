@@ -69,7 +69,7 @@ def blocking_problems(report: Report) -> tuple[list[str], list[str]]:
 
 def risk_rows(reports) -> list[dict]:
     """Reports with their counts of errors, warnings, outliers, unexplained flagged cells and
-    values changed since the first submission, highest risk first."""
+    values changed between the first and the latest submission, highest risk first."""
     reports = list(reports.select_related("zone", "zone__parent", "form"))
     ids = [r.pk for r in reports]
     counts = {pk: defaultdict(int) for pk in ids}
@@ -95,9 +95,11 @@ def risk_rows(reports) -> list[dict]:
                                                status=ExplanationStatus.ACCEPTED)
                     .values("report_id").annotate(n=Count("id"))
                     .values_list("report_id", "n"))
+    # Changes between the first and the latest submission: what a resubmission altered.
     changes = dict(ValueChange.objects.filter(report_id__in=ids,
                                               report__first_submitted_at__isnull=False,
-                                              at__gt=F("report__first_submitted_at"))
+                                              at__gt=F("report__first_submitted_at"),
+                                              at__lte=F("report__submitted_at"))
                    .values("report_id").annotate(n=Count("id")).values_list("report_id", "n"))
     rows = []
     for report in reports:
