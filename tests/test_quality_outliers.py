@@ -410,3 +410,13 @@ def test_leading_empty_years_change_nothing():
         assert np.array_equal(alone[method].flagged, within[method].flagged[:, 5:]), method
         np.testing.assert_allclose(alone[method].score, within[method].score[:, 5:],
                                    rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def test_floating_point_noise_is_not_a_spread():
+    """0.1 + 0.2 is not 0.3 in binary: a series constant but for such noise has no spread to
+    divide by, so it is not judged (instead of scores of 1e16)."""
+    cube = np.full((1, 3, 12), 0.3)
+    cube[0, 1, 4] = 0.1 + 0.2
+    for method, result in detect(cube, OutlierSettings(seasonal_adjust=False)).items():
+        assert not result.flagged.any(), method
+        assert np.isnan(result.score).all() or np.nanmax(np.abs(result.score)) < 1e6, method

@@ -251,7 +251,8 @@ def _z_scores(
     squares = np.where(observed, (flat - mean[:, None]) ** 2, 0.0).sum(axis=1)
     sd = np.sqrt(squares / (n - 1))
     threshold = settings.z_threshold
-    judged = (n >= settings.min_points) & ((n - 1) / np.sqrt(n) > threshold) & (sd > 0)
+    judged = (n >= settings.min_points) & ((n - 1) / np.sqrt(n) > threshold) & \
+        _meaningful(sd, flat)
     centre, spread = mean[:, None, None], sd[:, None, None]
     score = np.where(judged[:, None, None], (adjusted - centre) / spread, np.nan)
     return _result(
@@ -368,7 +369,8 @@ def _min_max(
         history = adjusted[:, :year].reshape(n_series, -1)
         (q1, q3), n = _nanquantiles(history, (0.25, 0.75), axis=1)
         iqr = q3 - q1
-        judged = (n >= settings.min_points) & (years_seen >= MIN_HISTORY_YEARS) & (iqr > 0)
+        judged = (n >= settings.min_points) & (years_seen >= MIN_HISTORY_YEARS) & \
+            _meaningful(iqr, history)
         fence_low, fence_high, iqr = (q1 - k * iqr)[:, None], (q3 + k * iqr)[:, None], iqr[:, None]
         current = adjusted[:, year]
         beyond = np.where(
@@ -493,8 +495,22 @@ def _robust_centre_scale(
     observed = ~np.isnan(distance)
     n = observed.sum(axis=1)
     mean_ad = np.where(observed, distance, 0.0).sum(axis=1) / n
-    scale = np.where(mad > 0, mad_factor * mad, MEAN_AD_TO_SD * mean_ad)
-    return centre, np.where(scale > 0, scale, np.nan), n
+    scale = np.where(_meaningful(mad, flat), mad_factor * mad, MEAN_AD_TO_SD * mean_ad)
+    return centre, np.where(_meaningful(scale, flat), scale, np.nan), n
+
+
+def _meaningful(spread: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """Whether each row's spread is more than floating-point noise.
+
+    Seasonal adjustment of a series that is constant but for rounding (0, 0, 1, 0 …) can leave
+    a MAD of 1e-16 instead of 0; dividing by it would give scores of 1e16. A spread counts
+    only above a billionth of the row's typical magnitude.
+    """
+    observed = ~np.isnan(flat)
+    count = observed.sum(axis=-1)
+    with np.errstate(all="ignore"):
+        magnitude = np.where(observed, np.abs(flat), 0.0).sum(axis=-1) / count
+    return (spread > 0) & (spread > 1e-9 * np.nan_to_num(magnitude))
 
 
 def _leave_one_out_median(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
