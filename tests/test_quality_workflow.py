@@ -296,3 +296,17 @@ def test_the_worklist_counts_values_changed_on_resubmission(people, rules, open_
     do_transition(reporter, report, "submit")
     (row,) = risk_rows(Report.objects.all())
     assert row["changes"] == 2 and row["risk"] == 2
+
+
+def test_long_id_lists_are_cut_into_statements(people, rules, open_month, monkeypatch):
+    from bianhe.quality import checks
+
+    monkeypatch.setattr(checks, "CHUNK", 2)
+    admin = people["ministry_admin"]
+    reports = [fill(admin, open_month, zone=zone, TRADE_TOTAL="150")
+               for zone in ("BECZ-GX-01", "BECZ-GX-02", "BECZ-XJ-01", "BECZ-XJ-02",
+                            "BECZ-YN-01")]
+    summary = check_reports([r.pk for r in reports])
+    assert summary.reports == 5
+    assert Flag.objects.filter(rule__code="R01").count() == 5
+    assert not Report.objects.filter(quality_checked_at__isnull=True).exists()

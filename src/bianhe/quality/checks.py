@@ -32,6 +32,8 @@ from bianhe.reporting.models import DataValue, Report
 
 #: Zones loaded and checked together: bounds memory and gives the bulk run its steps.
 ZONE_CHUNK = 200
+#: Ids per ``IN (…)`` list.
+CHUNK = 10_000
 
 
 @dataclass
@@ -81,7 +83,8 @@ def ensure_checked(report: Report) -> None:
 def plan_steps(report_ids: Iterable[int]) -> list[_Target]:
     """The reports grouped by frequency, each frequency's zones cut into chunks."""
     targets: dict[str, _Target] = {}
-    rows = (Report.objects.filter(pk__in=list(report_ids))
+    rows = (row for part in _chunks(list(report_ids))
+            for row in Report.objects.filter(pk__in=part)
             .values_list("pk", "zone__code", "period", "form__frequency",
                          "form__indicator_codes"))
     for pk, zone, period, frequency, codes in rows:
@@ -129,9 +132,11 @@ def check_reports(report_ids: Iterable[int], *,
                           years[step.frequency])
         ids = [pk for reports in step.reports.values() for pk, _codes in reports]
         with transaction.atomic():
-            Flag.objects.filter(report_id__in=ids).delete()
+            now = timezone.now()
+            for part in _chunks(ids):
+                Flag.objects.filter(report_id__in=part).delete()
+                Report.objects.filter(pk__in=part).update(quality_checked_at=now)
             Flag.objects.bulk_create(flags, batch_size=2000)
-            Report.objects.filter(pk__in=ids).update(quality_checked_at=timezone.now())
         summary.reports += len(ids)
         summary.flags += len(flags)
         for flag in flags:
@@ -139,6 +144,11 @@ def check_reports(report_ids: Iterable[int], *,
         if progress is not None:
             progress(index + 1, len(steps), summary)
     return summary
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    """Id lists cut to what one SQL statement takes (SQLite and PostgreSQL cap parameters)."""
+    return [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
 
 
 def year_ranges(frequencies) -> dict[str, tuple[int, int]]:
