@@ -310,3 +310,18 @@ def test_long_id_lists_are_cut_into_statements(people, rules, open_month, monkey
     assert summary.reports == 5
     assert Flag.objects.filter(rule__code="R01").count() == 5
     assert not Report.objects.filter(quality_checked_at__isnull=True).exists()
+
+
+def test_a_rule_applies_only_to_its_provinces_and_period_types(people, rules, open_month):
+    from bianhe.quality.actions import do_save_rule
+
+    admin = people["ministry_admin"]
+    data = {"code": "XJ01", "name": "新疆出口额上限", "expression": "EXPORT <= 50",
+            "severity": "warning", "frequencies": ["monthly"]}
+    do_save_rule(admin, data, scope_units=[OrgUnit.objects.get(code="CN-XJ")])
+    do_save_rule(admin, {**data, "code": "Q01", "frequencies": ["quarterly"]})
+    reports = [fill(admin, open_month, zone=zone) for zone in ("BECZ-GX-01", "BECZ-XJ-01")]
+    check_reports([r.pk for r in reports])  # EXPORT is 60 in both zones
+    flagged = set(Flag.objects.filter(rule__code__in=("XJ01", "Q01"))
+                  .values_list("report__zone__code", "rule__code"))
+    assert flagged == {("BECZ-XJ-01", "XJ01")}
