@@ -1,0 +1,1 @@
+"""Composite indicators: normalisation, weighting and outlier treatment (pure numpy/pandas)."""
