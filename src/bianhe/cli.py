@@ -413,6 +413,38 @@ def cmd_quality_run(args) -> None:
         _say(f"rules skipped: {run.error}")
 
 
+def cmd_index_build(args) -> None:
+    """Build a composite index from a YAML spec and a data CSV (no database involved)."""
+    from bianhe.index.audit import write_audit
+    from bianhe.index.build import build
+    from bianhe.index.errors import SpecError
+    from bianhe.index.io import read_data, write_results
+    from bianhe.index.spec import load_spec
+
+    if args.uncertainty is not None:
+        raise CommandError("--uncertainty is not implemented yet")
+    try:
+        spec = load_spec(args.spec)
+        data = read_data(args.data, spec)
+        result = build(spec, data)
+    except SpecError as exc:
+        raise CommandError(f"index not built: {exc}") from None
+    try:
+        write_results(result, args.out)
+        if args.audit:
+            write_audit(result, args.audit)
+    except OSError as exc:
+        raise CommandError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    root = spec.root.code
+    top = result.scores[root].dropna().sort_values(ascending=False)
+    _say(f"index {root}: {len(result.scores)} units, {len(spec.indicators)} indicators, "
+         f"{len(spec.aggregates)} aggregates → {args.out}")
+    if len(top):
+        _say(f"first: {top.index[0]} ({top.iloc[0]:.4g})")
+    if args.audit:
+        _say(f"audit → {args.audit}")
+
+
 def cmd_manage(args) -> None:
     from django.core.management import execute_from_command_line
 
@@ -512,6 +544,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="last period (default: this month)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_quality_run)
+
+    index = sub.add_parser("index", help="composite indices").add_subparsers(
+        dest="index_command", metavar="ACTION", required=True)
+    p = index.add_parser("build", help="build a composite index from a YAML spec and a data "
+                         "CSV; write scores and ranks per unit")
+    p.add_argument("--spec", required=True, metavar="SPEC.yaml")
+    p.add_argument("--data", required=True, metavar="DATA.csv",
+                   help="one row per unit, one column per indicator")
+    p.add_argument("--out", required=True, metavar="RESULTS.csv")
+    p.add_argument("--audit", metavar="AUDIT.json",
+                   help="also write correlations and Cronbach's alpha as JSON")
+    p.add_argument("--uncertainty", type=int, metavar="N",
+                   help="Monte Carlo runs for an uncertainty analysis (not implemented yet)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed for --uncertainty")
+    p.set_defaults(func=cmd_index_build)
 
     p = sub.add_parser("manage", help="run a Django management command",
                        add_help=False)
