@@ -449,9 +449,17 @@ def test_cli_errors(tmp_path, capsys):
     assert main(args) == 1
     assert "b2" in capsys.readouterr().err
     small_data().to_csv(data, index=False)
-    assert main([*args, "--uncertainty", "10"]) == 1
-    assert "not implemented" in capsys.readouterr().err
+    assert main([*args, "--uncertainty", "0"]) == 1
+    assert "at least 1" in capsys.readouterr().err
     assert main(args) == 0
+    assert main([*args, "--uncertainty", "200", "--seed", "3"]) == 0
+    ranks = pd.read_csv(tmp_path / "o.uncertainty.csv")
+    assert list(ranks.columns[1:]) == ["nominal_rank", "median_rank", "p5_rank", "p95_rank"]
+    assert (ranks["p5_rank"] <= ranks["median_rank"]).all()
+    assert (ranks["median_rank"] <= ranks["p95_rank"]).all()
+    again = tmp_path / "again.csv"
+    assert main([*args[:-1], str(again), "--uncertainty", "200", "--seed", "3"]) == 0
+    assert pd.read_csv(tmp_path / "again.uncertainty.csv").equals(ranks)  # seeded
 
 
 # --- validation against published results -------------------------------------------------

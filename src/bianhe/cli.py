@@ -415,24 +415,34 @@ def cmd_quality_run(args) -> None:
 
 def cmd_index_build(args) -> None:
     """Build a composite index from a YAML spec and a data CSV (no database involved)."""
+    from pathlib import Path
+
     from bianhe.index.audit import write_audit
     from bianhe.index.build import build
     from bianhe.index.errors import SpecError
     from bianhe.index.io import read_data, write_results
     from bianhe.index.spec import load_spec
 
-    if args.uncertainty is not None:
-        raise CommandError("--uncertainty is not implemented yet")
+    if args.uncertainty is not None and args.uncertainty < 1:
+        raise CommandError("--uncertainty needs a number of runs of at least 1")
+    uncertainty_out = Path(args.out).with_suffix(".uncertainty.csv")
     try:
         spec = load_spec(args.spec)
         data = read_data(args.data, spec)
         result = build(spec, data)
+        ranks = None
+        if args.uncertainty:
+            from bianhe.index.uncertainty import run_uncertainty_for_cli
+
+            ranks = run_uncertainty_for_cli(spec, data, args.uncertainty, args.seed or 0)
     except SpecError as exc:
         raise CommandError(f"index not built: {exc}") from None
     try:
         write_results(result, args.out)
         if args.audit:
             write_audit(result, args.audit)
+        if ranks is not None:
+            ranks.to_csv(uncertainty_out, index=False)
     except OSError as exc:
         raise CommandError(f"cannot write {exc.filename}: {exc.strerror}") from None
     root = spec.root.code
@@ -443,6 +453,9 @@ def cmd_index_build(args) -> None:
         _say(f"first: {top.index[0]} ({top.iloc[0]:.4g})")
     if args.audit:
         _say(f"audit → {args.audit}")
+    if ranks is not None:
+        _say(f"uncertainty ({args.uncertainty} runs, seed {args.seed or 0}): median rank and "
+             f"5th–95th percentile rank per unit → {uncertainty_out}")
 
 
 def cmd_manage(args) -> None:
@@ -556,7 +569,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audit", metavar="AUDIT.json",
                    help="also write correlations and Cronbach's alpha as JSON")
     p.add_argument("--uncertainty", type=int, metavar="N",
-                   help="Monte Carlo runs for an uncertainty analysis (not implemented yet)")
+                   help="Monte Carlo runs of an uncertainty analysis (weights ±25 %%); "
+                        "writes OUT with the suffix .uncertainty.csv")
     p.add_argument("--seed", type=int, metavar="S", help="random seed for --uncertainty")
     p.set_defaults(func=cmd_index_build)
 
