@@ -1,0 +1,77 @@
+"""Audit diagnostics per aggregate node: how much one principal component explains, and
+which children pull against their node or dominate it.
+
+The JRC/OECD Handbook (2008, step 4 "multivariate analysis" and step 7) asks whether the
+children of a node measure one thing (a strong first principal component) and whether any
+child works against the others or decides the node alone. The thresholds are COINr's
+defaults where COINr has one (a correlation of −0.4 or below between siblings counts as
+negative, `get_corr_flags`); the dominance rule is this platform's and is documented in
+docs/index-engine.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Siblings correlated at or below this pull against each other (COINr's thresh_low).
+NEGATIVE_SIBLINGS = -0.4
+#: A child dominates when its share of the node's explained variance (r² shares) is above
+#: this and more than twice its weight share.
+DOMINANT_SHARE = 0.5
+
+
+def pca_variance(children: pd.DataFrame) -> dict:
+    """Eigenvalue shares of the children's correlation matrix (complete cases).
+
+    Returns ``{"first": share of the first component, "shares": [...], "units": n}``;
+    shares are None when fewer than 2 children or 3 complete units, or a constant child.
+    """
+    complete = children.dropna()
+    if children.shape[1] < 2 or len(complete) < 3 or (complete.std(ddof=1) == 0).any():
+        return {"first": None, "shares": None, "units": len(complete)}
+    eigen = np.linalg.eigvalsh(np.corrcoef(complete.to_numpy(dtype=float), rowvar=False))
+    shares = np.clip(eigen[::-1], 0, None) / children.shape[1]
+    return {"first": float(shares[0]), "shares": [float(s) for s in shares],
+            "units": len(complete)}
+
+
+def child_flags(node_score: pd.Series, children: pd.DataFrame, weights: pd.Series) -> list:
+    """Children negatively correlated with their node or a sibling, and dominant children."""
+    flags = []
+    usable = children.loc[:, children.nunique(dropna=True) > 1]
+    with np.errstate(all="ignore"):
+        to_node = usable.corrwith(node_score)
+        siblings = usable.corr()
+    for code, r in to_node.items():
+        if np.isfinite(r) and r < 0:
+            flags.append({"child": code, "flag": "negative_with_node", "r": float(r)})
+    codes = list(siblings.columns)
+    for i, first in enumerate(codes):
+        for second in codes[i + 1:]:
+            r = siblings.loc[first, second]
+            if np.isfinite(r) and r <= NEGATIVE_SIBLINGS:
+                flags.append({"child": first, "other": second, "flag": "negative_siblings",
+                              "r": float(r)})
+    squared = to_node.pow(2).dropna()
+    if len(squared) >= 2 and squared.sum() > 0:
+        share = squared / squared.sum()
+        weight = weights.reindex(share.index).fillna(0)
+        weight = weight / weight.sum() if weight.sum() > 0 else weight
+        for code, s in share.items():
+            if s > DOMINANT_SHARE and s > 2 * weight[code]:
+                flags.append({"child": code, "flag": "dominant", "share": float(s),
+                              "weight": float(weight[code])})
+    return flags
+
+
+def diagnostics(spec, scores: pd.DataFrame, weights: dict) -> dict:
+    """Per aggregate node: PCA variance explained and the child flags."""
+    out = {}
+    for node in spec.aggregates:
+        codes = [child.code for child in node.children]
+        children = scores[codes]
+        node_weights = weights.get(node.code, pd.Series(1.0, index=codes))
+        out[node.code] = {"pca": pca_variance(children),
+                          "flags": child_flags(scores[node.code], children, node_weights)}
+    return out

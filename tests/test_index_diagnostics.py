@@ -1,0 +1,41 @@
+"""Audit diagnostics: PCA variance per node and flags for children that pull against their
+node or dominate it, on hand-built data."""
+
+import numpy as np
+import pandas as pd
+
+from bianhe.index.diagnostics import child_flags, pca_variance
+
+
+def test_one_underlying_factor_gives_a_strong_first_component():
+    rng = np.random.default_rng(1)
+    factor = rng.normal(size=200)
+    children = pd.DataFrame({f"x{i}": factor + 0.1 * rng.normal(size=200) for i in range(4)})
+    result = pca_variance(children)
+    assert result["first"] > 0.95 and abs(sum(result["shares"]) - 1) < 1e-9
+
+
+def test_two_identical_children_explain_everything_and_two_independent_half():
+    x = np.arange(10.0)
+    assert abs(pca_variance(pd.DataFrame({"a": x, "b": 2 * x + 1}))["first"] - 1) < 1e-12
+    a = np.array([1, -1, 1, -1, 1, -1, 1, -1.0])
+    b = np.array([1, 1, -1, -1, 1, 1, -1, -1.0])  # uncorrelated with a
+    assert abs(pca_variance(pd.DataFrame({"a": a, "b": b}))["first"] - 0.5) < 1e-12
+    assert pca_variance(pd.DataFrame({"a": [1.0, 2]}))["first"] is None
+
+
+def test_a_child_against_its_siblings_and_a_dominant_child_are_flagged():
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=100)
+    children = pd.DataFrame({"a": base, "b": base + 0.2 * rng.normal(size=100),
+                             "c": -base + 0.2 * rng.normal(size=100)})
+    node = children["a"] + children["b"] - 0.1 * children["c"]
+    flags = child_flags(node, children, pd.Series({"a": 1, "b": 1, "c": 1.0}))
+    kinds = {(f["child"], f["flag"]) for f in flags}
+    assert ("c", "negative_with_node") in kinds
+    assert ("a", "negative_siblings") in kinds and ("b", "negative_siblings") in kinds
+    # One child carries the node: it dominates.
+    lone = pd.DataFrame({"a": base, "b": rng.normal(size=100), "c": rng.normal(size=100)})
+    flags = child_flags(lone["a"] * 10 + lone["b"] * 0.1, lone,
+                        pd.Series({"a": 1, "b": 1, "c": 1.0}))
+    assert [f["child"] for f in flags if f["flag"] == "dominant"] == ["a"]
