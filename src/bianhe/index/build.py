@@ -11,6 +11,9 @@ treatment, min/max and other normalisation statistics, entropy/CRITIC/PCA weight
 ideals, the rescale range) into attributes ending in ``_``; :meth:`~CompositeIndex.transform`
 applies them to any table with the same columns. :func:`build` is ``fit`` then ``transform``
 on the same data plus everything a report needs (:class:`Result`).
+
+The work is done on numpy matrices (:mod:`bianhe.index.prepare` describes them), with
+the data checked and converted once; pandas frames are made once, at the end.
 """
 
 from __future__ import annotations
@@ -24,8 +27,19 @@ import pandas as pd
 
 from bianhe.index import weights as weight_methods
 from bianhe.index.errors import SpecError
+from bianhe.index.explain import contributions, quartile_members
 from bianhe.index.normalise import normalise
-from bianhe.index.spec import Aggregate, Spec, load_spec, validate_data
+from bianhe.index.prepare import (
+    CheckedData,
+    Layout,
+    apply_treatment,
+    impute,
+    learn_imputation,
+    learn_treatment,
+    transformed,
+    treatment_bounds,
+)
+from bianhe.index.spec import Aggregate, Spec, load_spec
 
 _RANK_METHOD = {"competition": "min", "dense": "dense", "average": "average"}
 
@@ -92,49 +106,49 @@ class CompositeIndex:
 
     def fit(self, data: pd.DataFrame, y=None) -> CompositeIndex:
         spec = _as_spec(self.spec)
-        validate_data(spec, data)
+        self._fit(spec, Layout.of(spec), data)
+        return self
+
+    def _fit(self, spec: Spec, layout: Layout, data: pd.DataFrame):
+        """Fit; return the checked input and its values before treatment (build reuses them
+        instead of checking and preparing the same data a second time)."""
+        inp = CheckedData.read(spec, layout, data)
         self.spec_ = spec
         self.feature_names_in_ = np.array(spec.columns_needed(), dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
-        raw = _denominated(spec, data)
-        self.imputation_ = _learn_imputation(spec, data, raw)
-        values = _impute(spec, data, raw, self.imputation_)
-        values = _transformed(spec, values)
-        before = values
-        self.treatment_, values = _learn_treatment(spec, values)
-        self.treatment_bounds_ = {code: (float(np.nanmin(before[code])),
-                                         float(np.nanmax(before[code])),
-                                         float(np.nanmin(values[code])),
-                                         float(np.nanmax(values[code])))
-                                  for code in self.treatment_
-                                  if values[code].notna().any()}
-        self.normalisation_ = {}
-        for ind in spec.indicators:
-            self.normalisation_[ind.code] = _learn_normalisation(
-                spec.normalise_for(ind), ind.direction, values[ind.code].to_numpy(float))
-        normalised = self._normalise(values)
-        # Weights and TOPSIS ideals depend on the children's scores: go bottom up.
+        self.imputation_ = learn_imputation(spec, layout, inp)
+        values = transformed(layout, impute(spec, layout, inp, self.imputation_))
+        self.treatment_, treated = learn_treatment(spec, layout, values)
+        self.treatment_bounds_ = treatment_bounds(layout, self.treatment_, values, treated)
+        self.normalisation_ = _learn_normalisations(spec, layout, treated)
+        self._fit_aggregation(spec, layout, inp.units, self._normalise(layout, treated))
+        return inp, values
+
+    def _fit_aggregation(self, spec: Spec, layout: Layout, units: pd.Index,
+                         normalised: np.ndarray) -> None:
+        """Weights and TOPSIS ideals depend on the children's scores: go bottom up."""
         self.weights_ = {}
         self.topsis_ideals_ = {}
         self.rescale_range_ = None
-        scores = normalised.copy()
-        for node in spec.aggregates_bottom_up():
-            children = scores[[c.code for c in node.children]].to_numpy(float)
+        scores = np.empty((len(layout.order), normalised.shape[1]))
+        scores[layout.indicator_rows] = normalised
+        for node in layout.bottom_up:
+            children = layout.children_of(scores, node)
             self.weights_[node.code] = pd.Series(_node_weights(node, children),
                                                  index=[c.code for c in node.children])
             if node.aggregation == "topsis":
                 self.topsis_ideals_[node.code] = (np.nanmax(children, axis=0),
                                                   np.nanmin(children, axis=0))
-            scores[node.code] = _aggregate(node, children, self.weights_[node.code].to_numpy(),
-                                           self.topsis_ideals_.get(node.code), data,
-                                           spec.unit)[0]
+            scores[layout.row[node.code]] = _aggregate(
+                node, children, self.weights_[node.code].to_numpy(),
+                self.topsis_ideals_.get(node.code), units)[0]
         if spec.rescale is not None:
-            root = scores[spec.root.code]
-            if root.notna().sum() == 0 or root.max() == root.min():
+            root = scores[layout.row[spec.root.code]]
+            seen = root[~np.isnan(root)]
+            if seen.size == 0 or seen.max() == seen.min():
                 raise SpecError(spec.root.code,
                                 "cannot rescale: the index has the same value for every unit")
-            self.rescale_range_ = (float(root.min()), float(root.max()))
-        return self
+            self.rescale_range_ = (float(seen.min()), float(seen.max()))
 
     # --- transform -----------------------------------------------------------------------
 
@@ -142,43 +156,55 @@ class CompositeIndex:
         if not hasattr(self, "spec_"):
             raise ValueError("this CompositeIndex is not fitted yet; call fit first")
 
-    def _prepare(self, data: pd.DataFrame) -> pd.DataFrame:
-        spec = self.spec_
-        validate_data(spec, data)
-        raw = _denominated(spec, data)
-        values = _impute(spec, data, raw, self.imputation_)
-        values = _transformed(spec, values)
-        for code, record in self.treatment_.items():
-            values[code] = _apply_treatment(values[code].to_numpy(float), record,
-                                            self.treatment_bounds_.get(code))
-        return values
-
-    def _normalise(self, values: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame(index=values.index)
-        for ind in self.spec_.indicators:
-            out[ind.code] = _apply_normalisation(values[ind.code].to_numpy(float),
-                                                 self.normalisation_[ind.code], ind.code)
+    def _normalise(self, layout: Layout, values: np.ndarray) -> np.ndarray:
+        """Normalised indicators (rows); min–max for all its indicators at once."""
+        learnt = [self.normalisation_[code] for code in layout.codes]
+        out = np.empty_like(values)
+        rows = [i for i, lt in enumerate(learnt) if lt["method"] == "minmax"]
+        if rows:
+            out[rows] = _apply_minmax([learnt[i] for i in rows], values[rows])
+        for i, lt in enumerate(learnt):
+            if lt["method"] != "minmax":
+                out[i] = _apply_normalisation(values[i], lt, layout.codes[i])
         return out
 
-    def _compute(self, data: pd.DataFrame):
-        """(prepared values, scores, per-node effective weights per unit)."""
-        self._check_fitted()
+    def _apply(self, layout: Layout, units: pd.Index, values: np.ndarray):
+        """(prepared values, scores of every node, per-node effective weights per unit), from
+        the imputed and transformed values; all matrices with one row per column."""
         spec = self.spec_
-        values = self._prepare(data)
-        scores = self._normalise(values)
+        prepared = values.copy()
+        for code, record in self.treatment_.items():
+            bounds = self.treatment_bounds_.get(code)
+            if bounds is not None and (record.log_transformed or record.winsorised_low
+                                       or record.winsorised_high):
+                i = layout.column[code]
+                prepared[i] = apply_treatment(values[i], record, bounds)
+        scores = np.empty((len(layout.order), values.shape[1]))
+        scores[layout.indicator_rows] = self._normalise(layout, prepared)
         unit_weights = {}
-        for node in spec.aggregates_bottom_up():
-            children = scores[[c.code for c in node.children]].to_numpy(float)
-            score, w = _aggregate(node, children, self.weights_[node.code].to_numpy(),
-                                  self.topsis_ideals_.get(node.code), data, spec.unit)
-            scores[node.code] = score
+        for node in layout.bottom_up:
+            score, w = _aggregate(node, layout.children_of(scores, node),
+                                  self.weights_[node.code].to_numpy(),
+                                  self.topsis_ideals_.get(node.code), units)
+            scores[layout.row[node.code]] = score
             unit_weights[node.code] = w
         if self.rescale_range_ is not None:
             lo, hi = spec.rescale
             mn, mx = self.rescale_range_
-            scores[spec.root.code] = lo + (scores[spec.root.code] - mn) / (mx - mn) * (hi - lo)
-        order = [n.code for n in spec.nodes()]
-        return values, scores[order], unit_weights
+            root = layout.row[spec.root.code]
+            scores[root] = lo + (scores[root] - mn) / (mx - mn) * (hi - lo)
+        return prepared, scores, unit_weights
+
+    def _compute(self, data: pd.DataFrame):
+        """(prepared values, scores, per-node effective weights per unit) for new data."""
+        self._check_fitted()
+        spec = self.spec_
+        layout = Layout.of(spec)
+        inp = CheckedData.read(spec, layout, data)
+        values = transformed(layout, impute(spec, layout, inp, self.imputation_))
+        prepared, scores, unit_weights = self._apply(layout, inp.units, values)
+        return (inp.frame(prepared, layout.codes_index), inp.frame(scores, layout.order_index),
+                unit_weights)
 
     def transform(self, data: pd.DataFrame) -> pd.DataFrame:
         """Scores (units × every node, indicators normalised) with the fitted parameters."""
@@ -194,145 +220,70 @@ def build(spec, data: pd.DataFrame, *, previous=None) -> Result:
     `previous`: an earlier :class:`Result`, or a table indexed by unit (or with the unit
     column) holding ``<code>_rank`` or ``<code>`` rank columns: gives ``rank_change``.
     """
-    est = CompositeIndex(spec).fit(data)
-    spec = est.spec_
-    values, scores, unit_weights = est._compute(data)
-    ranks = rank_table(spec, scores)
+    est = CompositeIndex(spec)
+    spec = _as_spec(spec)
+    layout = Layout.of(spec)
+    inp, values = est._fit(spec, layout, data)
+    prepared, scores, unit_weights = est._apply(layout, inp.units, values)
+    score_frame = inp.frame(scores, layout.order_index)
+    ranks = rank_table(spec, score_frame)
+    strengths, weaknesses = quartile_members(scores[layout.indicator_rows], layout.codes,
+                                             inp.units)
     return Result(
         spec=spec,
-        scores=scores,
+        scores=score_frame,
         ranks=ranks,
-        contributions=_contributions(spec, scores, unit_weights, est),
-        strengths=_quartile_members(spec, scores, top=True),
-        weaknesses=_quartile_members(spec, scores, top=False),
+        contributions=contributions(spec, layout.row, scores, unit_weights,
+                                    est.rescale_range_, inp.units, layout.order_index),
+        strengths=strengths,
+        weaknesses=weaknesses,
         weights=dict(est.weights_),
         treatment=dict(est.treatment_),
-        prepared=values,
+        prepared=inp.frame(prepared, layout.codes_index),
         rank_change=_rank_change(spec, ranks, previous) if previous is not None else None,
         estimator=est,
     )
 
 
-# --- preparation -------------------------------------------------------------------------
-
-
-def _unit_index(spec: Spec, data: pd.DataFrame) -> pd.Index:
-    return pd.Index(data[spec.unit].to_numpy(), name=spec.unit)
-
-
-def _denominated(spec: Spec, data: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(index=_unit_index(spec, data))
-    for ind in spec.indicators:
-        col = data[ind.code].to_numpy(dtype=float)
-        if ind.denominator:
-            col = col / data[ind.denominator].to_numpy(dtype=float)
-        out[ind.code] = col
-    return out
-
-
-def _learn_imputation(spec: Spec, data: pd.DataFrame, raw: pd.DataFrame) -> dict:
-    policy = spec.missing["policy"]
-    if policy == "fail":
-        _fail_on_missing(spec, raw)
-        return {}
-    if policy in ("impute_mean", "impute_median"):
-        stat = raw.mean() if policy == "impute_mean" else raw.median()
-        return {"overall": stat.to_dict()}
-    if policy == "impute_group_mean":
-        groups = data[spec.missing["group"]].to_numpy()
-        by_group = raw.groupby(groups).mean()
-        return {"overall": raw.mean().to_dict(),
-                "groups": {g: row.to_dict() for g, row in by_group.iterrows()}}
-    return {}
-
-
-def _fail_on_missing(spec: Spec, raw: pd.DataFrame) -> None:
-    missing = raw.isna()
-    if missing.any().any():
-        col = missing.any()[missing.any()].index[0]
-        unit = raw.index[missing[col].to_numpy()][0]
-        raise SpecError(col, f"missing value for unit {unit} (missing: fail)")
-
-
-def _impute(spec: Spec, data: pd.DataFrame, raw: pd.DataFrame, learnt: dict) -> pd.DataFrame:
-    policy = spec.missing["policy"]
-    if policy == "fail":
-        _fail_on_missing(spec, raw)
-        return raw.copy()
-    if policy == "reweight":
-        return raw.copy()
-    out = raw.copy()
-    overall = learnt["overall"]
-    if policy == "impute_group_mean":
-        groups = data[spec.missing["group"]].to_numpy()
-        for code in out.columns:
-            col = out[code].to_numpy(float)
-            fill = np.array([learnt["groups"].get(g, {}).get(code, np.nan) for g in groups])
-            fill = np.where(np.isnan(fill), overall[code], fill)
-            out[code] = np.where(np.isnan(col), fill, col)
-    else:
-        out = out.fillna(value=overall)
-    return out
-
-
-def _transformed(spec: Spec, values: pd.DataFrame) -> pd.DataFrame:
-    from bianhe.index.treatment import transform
-
-    out = values.copy()
-    for ind in spec.indicators:
-        if ind.transform:
-            params = {k: v for k, v in ind.transform.items() if k != "method"}
-            with np.errstate(all="ignore"):
-                out[ind.code] = transform(out[ind.code].to_numpy(float),
-                                          ind.transform["method"], **params)
-    return out
-
-
-def _learn_treatment(spec: Spec, values: pd.DataFrame):
-    if spec.treatment is None:
-        return {}, values
-    from bianhe.index.treatment import treat
-
-    out = values.copy()
-    records = {}
-    t = spec.treatment
-    for ind in spec.indicators:
-        if ind.transform:  # the analyst chose a transform: no automatic treatment on top
-            continue
-        treated, record = treat(out[ind.code].to_numpy(float),
-                                skew_threshold=t["skew_threshold"],
-                                kurt_threshold=t["kurt_threshold"],
-                                max_points=t["max_points"], column=ind.code)
-        out[ind.code] = treated
-        records[ind.code] = record
-    return records, out
-
-
-def _apply_treatment(col: np.ndarray, record, bounds) -> np.ndarray:
-    """Apply a fitted treatment to (possibly new) values.
-
-    Winsorisation moved the extreme points onto the nearest kept value, so clipping at the
-    fitted treated range (on the side(s) that were winsorised) reproduces it on the fitting
-    data; CTlog uses the fitting data's min and max: ln(x − min + 0.01·(max − min)).
-    """
-    if bounds is None:
-        return col
-    raw_lo, raw_hi, lo, hi = bounds
-    with np.errstate(all="ignore"):
-        if record.log_transformed:
-            return np.log(col - raw_lo + 0.01 * (raw_hi - raw_lo))
-        out = col
-        if record.winsorised_low:
-            out = np.where(out < lo, lo, out)
-        if record.winsorised_high:
-            out = np.where(out > hi, hi, out)
-    return out
-
-
 # --- normalisation -----------------------------------------------------------------------
 
+# normalise() checks these methods' parameters and refuses infinite values, nothing else
+# about the data (normalise.py); the other methods' checks depend on the data.
+_CHECKS_PARAMETERS_ONLY = ("minmax", "zscore", "rank", "percentile", "goalposts")
 
-def _learn_normalisation(nspec: dict, direction: int, col: np.ndarray) -> dict:
+
+def _learn_normalisations(spec: Spec, layout: Layout, values: np.ndarray) -> dict:
+    """Every indicator's normalisation parameters, indicator by indicator (so that the first
+    indicator with a problem is the one named); min–max ranges all at once."""
+    nspecs = [spec.normalise_for(ind) for ind in layout.indicators]
+    ranges = _minmax_ranges(layout, nspecs, values)
+    infinite = np.isinf(values).any(axis=1)
+    passed: set = set()
+    learnt = {}
+    for i, (ind, nspec) in enumerate(zip(layout.indicators, nspecs, strict=True)):
+        if i in ranges:
+            params = {k: v for k, v in nspec.items() if k != "method"}
+            out = {"method": "minmax", "direction": ind.direction, "params": params,
+                   "stats": ranges[i]}
+        else:
+            out = _normalisation_stats(nspec, ind.direction, values[i])
+        _check_normalisation(out, values[i], infinite[i], passed, ind.code)
+        learnt[ind.code] = out
+    return learnt
+
+
+def _minmax_ranges(layout: Layout, nspecs: list[dict], values: np.ndarray) -> dict:
+    """Row → (min, max) of direction × values over the observed values, for min–max rows."""
+    rows = [i for i, nspec in enumerate(nspecs) if nspec["method"] == "minmax"]
+    if not rows or values.shape[1] == 0:
+        return {}
+    d = np.array([layout.indicators[i].direction for i in rows], dtype=float)
+    y = d[:, None] * values[rows]
+    lo, hi = np.fmin.reduce(y, axis=1), np.fmax.reduce(y, axis=1)  # NaN: none observed
+    return {i: (float(a), float(b)) for i, a, b in zip(rows, lo, hi, strict=True)}
+
+
+def _normalisation_stats(nspec: dict, direction: int, col: np.ndarray) -> dict:
     method = nspec["method"]
     params = {k: v for k, v in nspec.items() if k != "method"}
     learnt: dict = {"method": method, "direction": direction, "params": params}
@@ -356,11 +307,28 @@ def _learn_normalisation(nspec: dict, direction: int, col: np.ndarray) -> dict:
         learnt["fixed"] = "worst" in params or "best" in params
         learnt["params"] = p
     # Fixed-parameter methods (goalposts) and rank/percentile (relative to the data being
-    # transformed) need nothing learnt. Checks such as goalposts or target bounds and the
-    # conditions of frontier/ratio run in normalise() on the fitting data:
-    if method not in ("none",):
-        normalise(col, method, direction=direction, names=["_"], **_their_params(learnt))
+    # transformed) need nothing learnt.
     return learnt
+
+
+def _check_normalisation(learnt: dict, col: np.ndarray, infinite: bool, passed: set,
+                         code: str) -> None:
+    """Run normalise() on the fitting data for its checks (goalposts or target bounds, the
+    conditions of frontier/ratio …). A method that only checks its parameters is run once
+    per parameter set, on no values, unless this column has an infinite value."""
+    method = learnt["method"]
+    if method == "none":
+        return
+    params = _their_params(learnt)
+    key = None
+    if method in _CHECKS_PARAMETERS_ONLY and not infinite:
+        key = (method, tuple(sorted(params.items())))
+        if key in passed:
+            return
+        col = col[:0]
+    normalise(col, method, direction=learnt["direction"], names=[code], **params)
+    if key is not None:
+        passed.add(key)
 
 
 def _their_params(learnt: dict) -> dict:
@@ -371,6 +339,20 @@ def _their_params(learnt: dict) -> dict:
     return params
 
 
+def _apply_minmax(learnt: list[dict], values: np.ndarray) -> np.ndarray:
+    """Min–max for several rows at once: the same arithmetic, element by element, as
+    :func:`_apply_normalisation` (a row with max ≤ min: NaN)."""
+    d = np.array([lt["direction"] for lt in learnt], dtype=float)[:, None]
+    lo, hi = (np.array(s, dtype=float)[:, None] for s in zip(*(lt["stats"] for lt in learnt),
+                                                             strict=True))
+    low = np.array([lt["params"].get("low", 0.0) for lt in learnt], dtype=float)[:, None]
+    high = np.array([lt["params"].get("high", 1.0) for lt in learnt], dtype=float)[:, None]
+    with np.errstate(all="ignore"):
+        out = (d * values - lo) / (hi - lo) * (high - low) + low
+    out[~(hi > lo)[:, 0]] = np.nan
+    return out
+
+
 def _apply_normalisation(col: np.ndarray, learnt: dict, code: str) -> np.ndarray:
     method, d, p = learnt["method"], learnt["direction"], learnt["params"]
     stats = learnt.get("stats")
@@ -378,11 +360,7 @@ def _apply_normalisation(col: np.ndarray, learnt: dict, code: str) -> np.ndarray
         if method == "none":
             return d * col
         if method == "minmax":
-            lo, hi = stats
-            if not hi > lo:
-                return np.full(col.shape, np.nan)
-            low, high = p.get("low", 0.0), p.get("high", 1.0)
-            return (d * col - lo) / (hi - lo) * (high - low) + low
+            return _apply_minmax([learnt], col[None, :])[0]
         if method == "zscore":
             mu, sd = stats
             if not sd > 0:
@@ -427,7 +405,7 @@ def _node_weights(node: Aggregate, children: np.ndarray) -> np.ndarray:
     return fn(children, name=node.code)
 
 
-def _aggregate(node: Aggregate, v: np.ndarray, w: np.ndarray, ideals, data, unit_col):
+def _aggregate(node: Aggregate, v: np.ndarray, w: np.ndarray, ideals, units: pd.Index):
     """(score per unit, effective weights per unit — rows sum to 1 over available children)."""
     available = ~np.isnan(v)
     wa = np.where(available, w[None, :], 0.0)
@@ -444,9 +422,8 @@ def _aggregate(node: Aggregate, v: np.ndarray, w: np.ndarray, ideals, data, unit
         negative = used & (v < 0)
         if negative.any():
             i, j = np.argwhere(negative)[0]
-            unit = data[unit_col].iloc[i]
             raise SpecError(node.code, f"{how} mean of a negative value ({node.children[j].code} "
-                                       f"= {v[i, j]:g} for unit {unit}); normalise to "
+                                       f"= {v[i, j]:g} for unit {units[i]}); normalise to "
                                        f"positive values (e.g. minmax low > 0)")
         zero = (used & (v == 0)).any(axis=1)
         safe = np.where(used, v, 1.0)
@@ -469,18 +446,20 @@ def _aggregate(node: Aggregate, v: np.ndarray, w: np.ndarray, ideals, data, unit
     return score, wn
 
 
-# --- ranks, contributions, strengths -----------------------------------------------------
+# --- ranks and rank changes --------------------------------------------------------------
 
 
 def rank_table(spec: Spec, scores: pd.DataFrame) -> pd.DataFrame:
-    """Ranks (1 = highest score) at every aggregate node; NaN scores get no rank."""
-    out = pd.DataFrame(index=scores.index)
-    for node in spec.nodes():
-        if node.is_indicator:
-            continue
-        out[node.code] = rank_values(scores[node.code], ties=spec.rank_ties,
-                                     decimals=spec.rank_round)
-    return out
+    """Ranks (1 = highest score) at every aggregate node; NaN scores get no rank.
+
+    All nodes in one pandas call (ranks of each column, as :func:`rank_values` gives them).
+    """
+    codes = [node.code for node in spec.nodes() if not node.is_indicator]
+    values = scores[codes].to_numpy(dtype=float)
+    if spec.rank_round is not None:
+        values = round_half_up(values, spec.rank_round)
+    frame = pd.DataFrame(values, index=scores.index, columns=codes)
+    return frame.rank(method=_RANK_METHOD[spec.rank_ties], ascending=False, na_option="keep")
 
 
 def rank_values(values: pd.Series, *, ties: str = "competition",
@@ -505,68 +484,6 @@ def round_half_up(values, decimals: int):
     if isinstance(values, pd.Series):
         return values.map(one)
     return np.vectorize(one, otypes=[float])(np.asarray(values, dtype=float))
-
-
-def _contributions(spec: Spec, scores: pd.DataFrame, unit_weights: dict,
-                   est: CompositeIndex) -> pd.DataFrame:
-    """Each node's part of the (un-rescaled) index score, per unit.
-
-    Arithmetic node: child j gets (its node's path factor) × w̃_j × x_j, so indicator
-    contributions add up to the index exactly. Geometric node: log shares,
-    w̃_j ln x_j / Σ w̃_k ln x_k of the node's contribution (equal shares when the node's
-    score is 1; zero when a child is 0). Harmonic and TOPSIS: shares w̃_j x_j / Σ w̃_k x_k.
-    """
-    n = len(scores)
-    root = spec.root.code
-    raw_root = scores[root].to_numpy(float)
-    if est.rescale_range_ is not None:
-        lo, hi = spec.rescale
-        mn, mx = est.rescale_range_
-        raw_root = (raw_root - lo) / (hi - lo) * (mx - mn) + mn
-    contrib = {root: raw_root}
-    factor = {root: np.ones(n)}
-    for node in spec.aggregates:  # parents before children
-        wn = unit_weights[node.code]
-        v = scores[[c.code for c in node.children]].to_numpy(float)
-        vz = np.where(np.isnan(v), 0.0, v)
-        parent = contrib[node.code]
-        with np.errstate(all="ignore"):
-            if node.aggregation == "arithmetic":
-                for j, child in enumerate(node.children):
-                    factor[child.code] = factor[node.code] * wn[:, j]
-                    contrib[child.code] = factor[child.code] * vz[:, j]
-                continue
-            if node.aggregation == "geometric":
-                logs = wn * np.log(np.where(vz > 0, vz, 1.0))
-                total = logs.sum(axis=1)
-                share = np.where(np.abs(total)[:, None] > 1e-12, logs / total[:, None],
-                                 wn)
-            else:
-                part = wn * vz
-                total = part.sum(axis=1)
-                share = np.where(total[:, None] != 0, part / total[:, None], wn)
-            for j, child in enumerate(node.children):
-                contrib[child.code] = np.where(np.isnan(parent), np.nan, parent * share[:, j])
-                factor[child.code] = np.where(vz[:, j] != 0, contrib[child.code] / vz[:, j],
-                                              0.0)
-    order = [n.code for n in spec.nodes()]
-    out = pd.DataFrame({code: contrib[code] for code in order}, index=scores.index)
-    for code in order:
-        out.loc[scores[code].isna(), code] = np.nan
-    return out
-
-
-def _quartile_members(spec: Spec, scores: pd.DataFrame, *, top: bool) -> dict[str, list[str]]:
-    members: dict[str, list[str]] = {str(u): [] for u in scores.index}
-    for ind in spec.indicators:
-        col = scores[ind.code]
-        if col.notna().sum() < 4:
-            continue
-        q25, q75 = col.quantile(0.25), col.quantile(0.75)
-        chosen = (col >= q75) & (col > q25) if top else (col <= q25) & (col < q75)
-        for unit in col.index[chosen.to_numpy()]:
-            members[str(unit)].append(ind.code)
-    return members
 
 
 def _rank_change(spec: Spec, ranks: pd.DataFrame, previous) -> pd.DataFrame:

@@ -510,8 +510,13 @@ def _check_tree(spec: Spec) -> None:
 # --- data validation ---------------------------------------------------------------------
 
 
-def validate_data(spec: Spec, data: pd.DataFrame) -> None:
-    """Check the data against the spec before computing anything; raise SpecError."""
+def validate_data(spec: Spec, data: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Check the data against the spec before computing anything; raise SpecError.
+
+    Returns every indicator and denominator column as a float array (rows of one matrix), so
+    that a build converts the data once. The checks run column-wise on that matrix, but in
+    the order of the column-by-column checks they replace: the first problem is reported.
+    """
     if spec.unit not in data.columns:
         raise _error("the unit column is not in the data", where=spec.unit)
     units = data[spec.unit]
@@ -520,47 +525,84 @@ def validate_data(spec: Spec, data: pd.DataFrame) -> None:
     dup = units[units.duplicated()]
     if len(dup):
         raise _error(f"unit {dup.iloc[0]} appears twice", where=spec.unit)
-    for col in spec.columns_needed():
+    indicators = spec.indicators  # one walk of the tree for all the checks
+    group = spec.missing.get("group")
+    names = _numeric_columns(indicators)
+    for col in dict.fromkeys([*names, group] if group else names):  # spec.columns_needed()
         if col not in data.columns:
             raise _error("unknown indicator: not a column of the data", where=col)
-    group = spec.missing.get("group")
-    for col in spec.columns_needed():
-        if col == group:
-            continue
-        series = data[col]
-        if not (pd.api.types.is_numeric_dtype(series) or series.isna().all()) or \
-                pd.api.types.is_bool_dtype(series):
-            bad = _first_text(series)
-            raise _error(f"a text column (e.g. {bad!r}), numbers expected", where=col)
-        if np.isinf(series.astype(float)).any():
+    checked = [col for col in names if col != group]
+    dtypes = dict(zip(data.columns, data.dtypes, strict=True))
+    text = {col for col in checked if _is_text(data, col, dtypes[col])}
+    columns = _as_floats(data, [col for col in names if col not in text], dtypes)
+    for col in checked:
+        if col in text:
+            raise _error(f"a text column (e.g. {_first_text(data[col])!r}), numbers expected",
+                         where=col)
+        if np.isinf(columns[col]).any():
             raise _error("infinite value", where=col)
     if group and data[group].isna().any():
         raise _error("the group column has missing values", where=group)
-    codes = [i.code for i in spec.indicators]
-    allnan = data[codes].isna().all(axis=1)
-    if allnan.any():
-        raise _error(f"unit {units[allnan].iloc[0]} has every indicator missing",
-                        where=str(units[allnan].iloc[0]))
-    for ind in spec.indicators:
+    _check_units(indicators, units, columns)
+    _check_indicators(indicators, units, columns)
+    return columns
+
+
+def _numeric_columns(indicators: list[Indicator]) -> list[str]:
+    """Indicator and denominator columns, in the order of the spec's indicators."""
+    cols = [i.code for i in indicators]
+    cols += [i.denominator for i in indicators if i.denominator]
+    return list(dict.fromkeys(cols))
+
+
+def _is_text(data: pd.DataFrame, col: str, dtype) -> bool:
+    """Not a numeric (non-boolean) column; a column with no value at all passes."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return True
+    return not (pd.api.types.is_numeric_dtype(dtype) or data[col].isna().all())
+
+
+def _as_floats(data: pd.DataFrame, cols: list[str], dtypes: dict) -> dict[str, np.ndarray]:
+    """Each column as float64, the rows of one C-contiguous matrix (one conversion when every
+    column is a plain numpy number type; column by column otherwise)."""
+    plain = all(isinstance(dtypes[c], np.dtype) and dtypes[c].kind in "fiu" for c in cols)
+    matrix = data[cols].to_numpy(dtype=float).T if plain and cols else None
+    if matrix is None or matrix.shape[0] != len(cols):  # also a duplicated column name
+        matrix = np.array([data[c].to_numpy(dtype=float) for c in cols], dtype=float)
+    matrix = np.ascontiguousarray(matrix).reshape(len(cols), len(data))
+    return dict(zip(cols, matrix, strict=True))
+
+
+def _check_units(indicators: list[Indicator], units: pd.Series,
+                 columns: dict[str, np.ndarray]) -> None:
+    """A unit with every indicator missing cannot be scored."""
+    observed = np.zeros(len(units), dtype=bool)
+    for ind in indicators:
+        observed |= ~np.isnan(columns[ind.code])
+    if not observed.all():
+        unit = units.iloc[int(np.argmin(observed))]
+        raise _error(f"unit {unit} has every indicator missing", where=str(unit))
+
+
+def _check_indicators(indicators: list[Indicator], units: pd.Series,
+                      columns: dict[str, np.ndarray]) -> None:
+    """Zero denominators and values a log-type transform cannot take, indicator by indicator."""
+    for ind in indicators:
+        values = columns[ind.code]
         if ind.denominator:
-            den = data[ind.denominator].astype(float)
+            den = columns[ind.denominator]
             if (den == 0).any():
                 raise _error(f"denominator {ind.denominator} is zero for a unit",
-                                where=ind.code)
+                             where=ind.code)
         t = ind.transform
         if t and t["method"] in ("log", "boxcox"):
-            values = data[ind.code].astype(float)
-            if ind.denominator:
-                values = values / data[ind.denominator].astype(float)
-            bad = values[values <= 0]
-            if len(bad):
-                unit = units[bad.index[0]]
-                raise _error(f"{t['method']} of a non-positive value ({bad.iloc[0]:g} for "
-                                f"unit {unit})", where=ind.code)
-        if t and t["method"] == "log1p":
-            values = data[ind.code].astype(float)
-            if (values <= -1).any():
-                raise _error("log1p of a value ≤ −1", where=ind.code)
+            ratio = values / columns[ind.denominator] if ind.denominator else values
+            bad = np.flatnonzero(ratio <= 0)
+            if bad.size:
+                raise _error(f"{t['method']} of a non-positive value ({ratio[bad[0]]:g} for "
+                             f"unit {units.iloc[bad[0]]})", where=ind.code)
+        if t and t["method"] == "log1p" and (values <= -1).any():
+            raise _error("log1p of a value ≤ −1", where=ind.code)
 
 
 def _first_text(series: pd.Series):
