@@ -39,3 +39,20 @@ def test_a_child_against_its_siblings_and_a_dominant_child_are_flagged():
     flags = child_flags(lone["a"] * 10 + lone["b"] * 0.1, lone,
                         pd.Series({"a": 1, "b": 1, "c": 1.0}))
     assert [f["child"] for f in flags if f["flag"] == "dominant"] == ["a"]
+
+
+def test_the_audit_file_carries_the_diagnostics(tmp_path):
+    import json
+    from pathlib import Path
+
+    from bianhe.index.audit import write_audit
+    from bianhe.index.build import build
+    from bianhe.index.spec import load_spec
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    result = build(load_spec(examples / "zones-demo.yaml"),
+                   pd.read_csv(examples / "zones-demo-data.csv"))
+    audit = json.loads(write_audit(result, tmp_path / "audit.json").read_text())
+    economy = audit["nodes_diagnostics"]["ECONOMY"]
+    assert 0 < economy["pca"]["first"] <= 1 and isinstance(economy["flags"], list)
+    assert set(audit["nodes_diagnostics"]) == {n.code for n in result.spec.aggregates}

@@ -4,7 +4,10 @@
   aggregate node and the index;
 - Cronbach's alpha of the children of every aggregate node (complete cases):
   α = k/(k−1) · (1 − Σ_j var(x_j) / var(Σ_j x_j)), sample variances; NaN when k < 2 or
-  fewer than 2 complete units.
+  fewer than 2 complete units;
+- per aggregate node, the variance its children's first principal component explains, and
+  flags for children negatively correlated with their node or a sibling, or dominating it
+  (:mod:`bianhe.index.diagnostics`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from bianhe.index.diagnostics import diagnostics
 
 
 def cronbach_alpha(x: pd.DataFrame | np.ndarray) -> float:
@@ -49,6 +54,7 @@ def audit(result) -> dict:
             "spearman": _matrix(correlations(scores, "spearman")),
         },
         "cronbach_alpha": {k: _num(v) for k, v in alpha.items()},
+        "nodes_diagnostics": diagnostics(spec, scores, result.weights),
         "treatment": {code: {k: _num(v) if isinstance(v, float) else v
                              for k, v in vars(rec).items()}
                       for code, rec in result.treatment.items()},
