@@ -532,3 +532,23 @@ def test_the_shipped_zone_example_runs_from_a_fresh_clone(tmp_path):
     # The zone without FDI is reweighted within its pillar, not dropped.
     assert results.loc[results["zone"] == "BECZ-HL-02", "OPENING"].notna().all()
     assert "pearson" in json.dumps(json.loads(audit.read_text())).lower()
+
+
+def test_missing_values_can_take_last_years_value():
+    spec = load_spec({"unit": "u", "missing": {"policy": "impute_previous"},
+                      "normalise": "none",
+                      "index": {"code": "I", "children": [{"code": "a"}, {"code": "b"}]}})
+    data = pd.DataFrame({"u": ["x", "y", "z"], "a": [1.0, np.nan, 3.0], "b": [4.0, 5.0, np.nan],
+                         "a_prev": [9.0, 2.0, 9.0]})
+    result = build(spec, data)
+    # y's a comes from last year (2); z's b has no previous column: reweighted (a alone).
+    assert result.scores.loc["y", "I"] == pytest.approx((2 + 5) / 2)
+    assert result.scores.loc["z", "I"] == pytest.approx(3.0)
+    assert result.scores.loc["x", "I"] == pytest.approx((1 + 4) / 2)  # no fill needed
+    bad = data.assign(a_prev=["1", "two", "3"])
+    with pytest.raises(SpecError) as caught:
+        build(spec, bad)
+    assert caught.value.where == "a_prev"
+    with pytest.raises(SpecError):
+        load_spec({"unit": "u", "missing": {"policy": "impute_previous", "suffix": ""},
+                   "index": {"code": "I", "children": [{"code": "a"}]}})

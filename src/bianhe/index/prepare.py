@@ -62,18 +62,27 @@ class CheckedData:
     units: pd.Index
     raw: np.ndarray                   # indicators × units
     groups: np.ndarray | None         # the imputation group of each unit
+    previous: np.ndarray | None = None  # `impute_previous`: last year's values, same shape
 
     @classmethod
     def read(cls, spec: Spec, layout: Layout, data: pd.DataFrame) -> CheckedData:
         columns = validate_data(spec, data)
         raw = np.array([columns[code] for code in layout.codes], dtype=float)
         raw = raw.reshape(len(layout.codes), len(data))
+        previous = None
+        if spec.missing["policy"] == "impute_previous":
+            suffix = spec.missing["suffix"]
+            blank = np.full(len(data), np.nan)
+            previous = np.array([columns.get(f"{code}{suffix}", blank) for code in layout.codes],
+                                dtype=float).reshape(raw.shape)
         for i, ind in enumerate(layout.indicators):
             if ind.denominator:
                 raw[i] = raw[i] / columns[ind.denominator]
+                if previous is not None:  # last year's value over this year's denominator
+                    previous[i] = previous[i] / columns[ind.denominator]
         group = spec.missing.get("group")
         return cls(units=pd.Index(data[spec.unit].to_numpy(), name=spec.unit), raw=raw,
-                   groups=data[group].to_numpy() if group else None)
+                   groups=data[group].to_numpy() if group else None, previous=previous)
 
     def frame(self, values: np.ndarray, columns: pd.Index) -> pd.DataFrame:
         """Units × columns from a matrix with one row per column (its own label object)."""
@@ -128,6 +137,9 @@ def impute(spec: Spec, layout: Layout, inp: CheckedData, learnt: dict) -> np.nda
         _fail_on_missing(layout, inp, inp.raw)
     if policy in ("fail", "reweight"):
         return inp.raw.copy()
+    if policy == "impute_previous":
+        # Last year's value where this year's is missing; still missing: reweighted.
+        return np.where(np.isnan(inp.raw), inp.previous, inp.raw)
     overall = np.array([learnt["overall"][code] for code in layout.codes], dtype=float)
     fill = overall[:, None]
     if policy == "impute_group_mean":

@@ -27,7 +27,8 @@ from bianhe.index.errors import SpecError
 AGGREGATIONS = ("arithmetic", "geometric", "harmonic", "topsis")
 WEIGHT_METHODS = ("equal", "entropy", "critic", "pca", "ahp")
 DATA_WEIGHT_METHODS = ("entropy", "critic", "pca")
-MISSING_POLICIES = ("reweight", "impute_mean", "impute_median", "impute_group_mean", "fail")
+MISSING_POLICIES = ("reweight", "impute_mean", "impute_median", "impute_group_mean",
+                    "impute_previous", "fail")
 RANK_TIES = ("competition", "dense", "average")
 TRANSFORMS = ("log", "log1p", "boxcox", "ctlog", "winsorise")
 NORMALISE_METHODS = ("minmax", "goalposts", "zscore", "rank", "percentile", "target", "frontier",
@@ -362,6 +363,12 @@ def _parse_missing(value) -> dict:
         if not isinstance(group, str) or not group:
             raise _error("impute_group_mean needs `group` (a column name)", where="missing")
         out["group"] = group
+    if policy == "impute_previous":
+        suffix = raw.pop("suffix", "_prev")
+        if not isinstance(suffix, str) or not suffix:
+            raise _error("impute_previous needs `suffix` (text added to an indicator's code "
+                         "to name its previous-year column, e.g. _prev)", where="missing")
+        out["suffix"] = suffix
     if raw:
         raise _error(f"unknown key(s) {', '.join(map(str, raw))}", where="missing")
     return out
@@ -531,6 +538,7 @@ def validate_data(spec: Spec, data: pd.DataFrame) -> dict[str, np.ndarray]:
     for col in dict.fromkeys([*names, group] if group else names):  # spec.columns_needed()
         if col not in data.columns:
             raise _error("unknown indicator: not a column of the data", where=col)
+    names += previous_columns(spec, data.columns)  # optional: used where present
     checked = [col for col in names if col != group]
     dtypes = dict(zip(data.columns, data.dtypes, strict=True))
     text = {col for col in checked if _is_text(data, col, dtypes[col])}
@@ -546,6 +554,15 @@ def validate_data(spec: Spec, data: pd.DataFrame) -> dict[str, np.ndarray]:
     _check_units(indicators, units, columns)
     _check_indicators(indicators, units, columns)
     return columns
+
+
+def previous_columns(spec: Spec, columns) -> list[str]:
+    """For `missing: impute_previous`, the previous-year columns (``<code><suffix>``) the
+    data has; an indicator without one is left missing (and reweighted)."""
+    suffix = spec.missing.get("suffix") if spec.missing["policy"] == "impute_previous" else None
+    if not suffix:
+        return []
+    return [f"{i.code}{suffix}" for i in spec.indicators if f"{i.code}{suffix}" in columns]
 
 
 def _numeric_columns(indicators: list[Indicator]) -> list[str]:
