@@ -552,3 +552,13 @@ def test_missing_values_can_take_last_years_value():
     with pytest.raises(SpecError):
         load_spec({"unit": "u", "missing": {"policy": "impute_previous", "suffix": ""},
                    "index": {"code": "I", "children": [{"code": "a"}]}})
+
+
+@pytest.mark.parametrize("aggregation", ["arithmetic", "geometric", "harmonic", "topsis"])
+def test_constant_data_gives_no_score_and_no_warning(aggregation):
+    """Constant columns normalise to NaN (as in COINr): every node is left unscored, quietly
+    (pytest turns numpy's RuntimeWarnings into errors)."""
+    data = pd.DataFrame({"unit": ["U0", "U1"], "a1": [0.0, 0], "a2": [0.0, 0]})
+    spec = load_spec({"unit": "unit", "index": {
+        "code": "I", "aggregation": aggregation, "children": [{"code": "a1"}, {"code": "a2"}]}})
+    assert build(spec, data).scores["I"].isna().all()

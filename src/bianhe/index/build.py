@@ -137,8 +137,7 @@ class CompositeIndex:
             self.weights_[node.code] = pd.Series(_node_weights(node, children),
                                                  index=[c.code for c in node.children])
             if node.aggregation == "topsis":
-                self.topsis_ideals_[node.code] = (np.nanmax(children, axis=0),
-                                                  np.nanmin(children, axis=0))
+                self.topsis_ideals_[node.code] = _column_extremes(children)
             scores[layout.row[node.code]] = _aggregate(
                 node, children, self.weights_[node.code].to_numpy(),
                 self.topsis_ideals_.get(node.code), units)[0]
@@ -431,7 +430,8 @@ def _aggregate(node: Aggregate, v: np.ndarray, w: np.ndarray, ideals, units: pd.
         if how == "geometric":
             s = np.exp((wn * np.log(safe)).sum(axis=1))
         else:
-            s = 1.0 / (wn * np.where(used, 1.0 / safe, 0.0)).sum(axis=1)
+            with np.errstate(divide="ignore"):  # a unit with no child left: not scored
+                s = 1.0 / (wn * np.where(used, 1.0 / safe, 0.0)).sum(axis=1)
         # A zero child makes the product (and the harmonic mean) zero: no compensation.
         score[has] = np.where(zero, 0.0, s)[has]
     elif how == "topsis":
@@ -444,6 +444,17 @@ def _aggregate(node: Aggregate, v: np.ndarray, w: np.ndarray, ideals, units: pd.
         c = np.divide(d_minus, denom, out=np.ones_like(denom), where=denom > 0)
         score[has] = c[has]
     return score, wn
+
+
+def _column_extremes(children: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """TOPSIS's ideal and anti-ideal per child: the column maximum and minimum over units;
+    NaN for a column with no value (a constant indicator normalises to NaN), without the
+    warning numpy's nanmax gives for an empty column."""
+    observed = ~np.isnan(children)
+    has = observed.any(axis=0)
+    best = np.where(observed, children, -np.inf).max(axis=0, initial=-np.inf)
+    worst = np.where(observed, children, np.inf).min(axis=0, initial=np.inf)
+    return np.where(has, best, np.nan), np.where(has, worst, np.nan)
 
 
 # --- ranks and rank changes --------------------------------------------------------------
