@@ -179,3 +179,33 @@ def test_the_web_starts_a_run_in_the_background_and_shows_its_progress(client, r
     assert QualityRun.objects.get().state == JobState.DONE
     fragment = client.get("/quality/runs/").content.decode()
     assert 'data-state="done"' in fragment and "hx-trigger" not in fragment
+
+
+def test_bad_outlier_settings_are_refused_and_nothing_changes(client_for, catalogue):
+    from bianhe.quality.models import OutlierConfig
+
+    client = client_for("ministry_admin")
+    before = AuditLog.objects.count()
+    good = {"z_threshold": "3", "modified_z_threshold": "3.5", "yoy_threshold": "3.5",
+            "yoy_min_change": "0.5", "minmax_k": "3", "min_points": "8",
+            "min_methods": "2", "severity": "warning", "methods": ["z", "yoy"]}
+    for bad in ({"z_threshold": "三"}, {"min_points": "-1"}, {"min_methods": "3"},
+                {"severity": "fatal"}, {"methods": ["astrology"]}):
+        client.post("/quality/outliers/", {**good, **bad})
+    config = OutlierConfig.current()
+    assert (config.z_threshold, config.min_methods, config.methods) == (3.0, 2, [])
+    assert AuditLog.objects.count() == before
+
+
+def test_an_explanation_longer_than_allowed_is_refused(people, catalogue):
+    from bianhe.quality.actions import do_explain
+    from bianhe.quality.models import Explanation
+
+    assert do_save_values(people["pingxiang_reporter"], [
+        {"zone": "BECZ-GX-01", "period": Period.containing(timezone.localdate(),
+                                                           "monthly").previous().code,
+         "indicator": "EXPORT", "value": "1"}]).ok
+    report = Report.objects.get()
+    with pytest.raises(ValidationError):
+        do_explain(people["pingxiang_reporter"], report, "EXPORT", "", "说" * 2001)
+    assert not Explanation.objects.exists()
