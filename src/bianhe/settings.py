@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "bianhe.catalog",
     "bianhe.reporting",
     "bianhe.quality",
+    "bianhe.analytics",
 ]
 
 MIDDLEWARE = [
@@ -169,3 +170,6 @@ LOGGING = {
     },
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Analytics: a pivot that would produce more cells than this is refused before it runs.
+BIANHE_PIVOT_MAX_CELLS = env_int("BIANHE_PIVOT_MAX_CELLS", 50_000, minimum=100)

@@ -112,6 +112,11 @@ def _transition(actor, report: Report, name: str, *, reason: str = "",
         report.returned_reason = reason
         report.return_count += 1
     report.save()
+    # Official analytics read the fact table: it changes in this same transaction, so an
+    # accepted value is visible the moment the acceptance commits.
+    from bianhe.analytics.facts import sync_reports
+
+    sync_reports([report.pk])
     record(actor=actor, action=f"reporting.report.{name}", obj=report,
            before={"status": before}, after={"status": report.status,
                                              **({"reason": reason} if reason else {})},

@@ -1,0 +1,386 @@
+"""Running an analytics query: facts → zone × period arrays → groups → the chosen measure.
+
+One query per indicator reads the fact table for exactly the reported periods the answer
+needs (a yearly pivot of a monthly flow reads the December cumulatives, nothing else), with
+the user's scope and the status basis in the ``WHERE`` clause. Everything after that is
+numpy (:mod:`bianhe.analytics.cube`).
+
+Scope: a scoped user's groups (province, orientation, all) are made of the zones in the
+user's scope only, and the result says so. Two figures are computed over every zone for
+everybody, because they are published statistics of the whole programme rather than any
+one zone's data: the all-zone median and a zone's rank among all zones, both on official
+(accepted) data only (:func:`all_zone_median`, :func:`rank_among_all_zones`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from bianhe.access import can, scope_paths
+from bianhe.analytics import cube, timeaxis
+from bianhe.analytics.models import Fact
+from bianhe.analytics.query import (
+    CONTRIBUTION,
+    MEASURES,
+    OFFICIAL,
+    PER_KM2,
+    POP,
+    RANK,
+    SHARE,
+    VALUE,
+    YOY,
+    ZONE,
+    Query,
+    QueryError,
+    check_size,
+)
+from bianhe.analytics.registry import Zones, load_zones
+from bianhe.catalog.disaggregations import member_label, members
+from bianhe.catalog.models import Indicator
+from bianhe.periods import Period
+from bianhe.reporting.models import Status
+from bianhe.roles import Action
+from bianhe.zones.models import OrgUnit
+
+STATUSES = {
+    OFFICIAL: (Status.ACCEPTED,),
+    "reviewed": (Status.SUBMITTED, Status.APPROVED, Status.ACCEPTED),
+}
+TOTAL_MEMBER = "_T"
+
+
+@dataclass
+class Result:
+    """A computed query in long form: one row per (indicator, unit, period, member)."""
+
+    query: Query
+    frame: pd.DataFrame  # indicator, unit, period, member, value
+    labels: dict[str, dict[str, str]]  # dimension -> code -> label
+    order: dict[str, list[str]]  # dimension -> codes in display order
+    measure_units: dict[str, str]  # indicator -> unit of the figures shown
+    decimals: dict[str, int]
+    footnotes: list[str] = field(default_factory=list)
+    is_demo: bool = False
+    scoped: bool = False
+
+
+# --- definitions ---------------------------------------------------------------------------
+def indicator_definitions(codes, year: int) -> dict[str, Indicator]:
+    """The catalogue entry of each code: the version of ``year``, else the nearest earlier,
+    else the newest. Unknown codes raise QueryError."""
+    found: dict[str, Indicator] = {}
+    for indicator in (Indicator.objects.filter(code__in=codes).select_related("version")
+                      .order_by("-version__year")):
+        current = found.get(indicator.code)
+        if current is None or (current.version.year > year >= indicator.version.year):
+            found[indicator.code] = indicator
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise QueryError(_("Unknown indicator: %(codes)s.") % {"codes": ", ".join(missing)})
+    return found
+
+
+# --- reading facts ---------------------------------------------------------------------------
+def read_facts(code: str, periods: list[str], statuses, zone_ids: np.ndarray | None,
+               member_codes: list[str] | None = None) -> tuple[np.ndarray, ...]:
+    """(zone ids, period codes, members, values, any demo) for one indicator, set-based.
+
+    ``zone_ids`` None reads every zone (the caller may see them all, or only aggregates
+    leave this module). The ORM builds the SQL; rows come back through the raw cursor
+    because hundreds of thousands of model-less tuples are all the numpy side needs.
+    """
+    rows = Fact.objects.filter(indicator_code=code, period__in=periods,
+                               status__in=list(statuses))
+    if member_codes is not None:
+        rows = rows.filter(member__in=member_codes)
+    if zone_ids is not None:
+        rows = rows.filter(zone_id__in=[int(z) for z in zone_ids])
+    sql, params = rows.values_list("zone_id", "period", "member", "value", "is_demo") \
+        .query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if not fetched:
+        empty = np.zeros(0)
+        return empty.astype(np.int64), empty.astype(object), empty.astype(object), empty, False
+    zone, period, member, value, demo = zip(*fetched, strict=True)
+    return (np.fromiter(zone, dtype=np.int64, count=len(zone)), np.array(period, dtype=object),
+            np.array(member, dtype=object), np.array(value, dtype=np.float64), any(demo))
+
+
+@dataclass
+class Series:
+    """One indicator's values per zone and wanted period, per breakdown member."""
+
+    by_member: dict[str, np.ndarray]  # member ('' or TOTAL_MEMBER for the total) -> (Z, P)
+    is_demo: bool
+
+
+def zone_series(indicator: Indicator, wanted: list[Period], granularity: str, zones: Zones,
+                statuses, *, zone_filter: bool, breakdown: bool) -> Series:
+    """Values of ``indicator`` for every zone (rows of ``zones``) and wanted period.
+
+    Flows become period values by differencing cumulatives (:mod:`timeaxis`), zones count
+    only in years the registry says they were valid, and a disaggregated indicator's total
+    is the sum of its members.
+    """
+    per_period = [timeaxis.terms(p, granularity, indicator.frequency,
+                                 indicator.time_behaviour) for p in wanted]
+    sources = sorted({code for column in per_period for code, _sign in column})
+    source_index = {code: i for i, code in enumerate(sources)}
+    columns = [[(source_index[code], sign) for code, sign in column] for column in per_period]
+    member_codes = members(indicator.disaggregation)
+    ids = zones.ids if zone_filter else None
+    zone_id, period, member, value, demo = (
+        read_facts(indicator.code, sources, statuses, ids) if sources and len(zones) else
+        (np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, object), np.zeros(0), False))
+    rows = zones.rows_of(zone_id)
+    period_col = pd.Index(sources).get_indexer(period) if len(period) else \
+        np.zeros(0, np.int64)
+    valid = zones.valid_in(np.array([p.year for p in wanted])) if wanted else \
+        np.zeros((len(zones), 0), bool)
+
+    def build(selected: np.ndarray) -> np.ndarray:
+        grid = np.full((len(zones), len(sources)), np.nan)
+        keep = selected & (rows >= 0) & (period_col >= 0)
+        grid[rows[keep], period_col[keep]] = value[keep]
+        derived = cube.derive(grid, columns)
+        return np.where(valid, derived, np.nan)
+
+    by_member: dict[str, np.ndarray] = {}
+    if member_codes == [""]:
+        by_member[""] = build(member == "")
+    else:
+        parts = {code: build(member == code) for code in member_codes}
+        stacked = np.stack(list(parts.values()))
+        has_any = ~np.isnan(stacked).all(axis=0)
+        total = np.where(has_any, np.nansum(stacked, axis=0), np.nan) if len(member_codes) \
+            else np.full(valid.shape, np.nan)
+        by_member[TOTAL_MEMBER] = total
+        if breakdown:
+            by_member.update(parts)
+    return Series(by_member, demo)
+
+
+# --- measures --------------------------------------------------------------------------------
+def _measure(query: Query, indicator: Indicator, values: np.ndarray, weights, groups,
+             n_groups: int, zones: Zones, n: int, last_year_at: np.ndarray,
+             previous_at: np.ndarray) -> np.ndarray:
+    """The chosen measure per group and wanted period (the first ``n`` columns of the
+    extended period axis; ``last_year_at``/``previous_at`` point at comparison columns)."""
+    rule = indicator.aggregation
+    aggregated, _count = cube.aggregate(values, groups, n_groups, rule, weights)
+    if query.measure == VALUE:
+        return aggregated[:, :n]
+    if query.measure == RANK:
+        higher = indicator.direction != "lower_better"
+        return cube.ranks(aggregated[:, :n], higher_is_better=higher)
+    if query.measure == SHARE:
+        whole, _ = cube.aggregate(values, np.zeros(len(groups), np.int64), 1, rule, weights)
+        return cube.share_percent(aggregated[:, :n], whole[:, :n])
+    if query.measure == PER_KM2:
+        area = np.where(~np.isnan(values), zones.area[:, None], np.nan)
+        known = ~np.isnan(area)
+        total, _ = cube.group_sum(values, groups, n_groups, known)
+        area_sum, _ = cube.group_sum(area, groups, n_groups, known)
+        return cube.per_area(total[:, :n], area_sum[:, :n])
+    base = last_year_at if query.measure in (YOY, CONTRIBUTION) else previous_at
+    current = values[:, :n]
+    before = np.where(base[None, :] >= 0, values[:, np.maximum(base, 0)], np.nan)
+    now, then = cube.comparable_pair(current, before, groups, n_groups)
+    if query.measure in (YOY, POP):
+        return cube.growth_percent(now, then)
+    _now_all, then_all = cube.comparable_pair(current, before,
+                                              np.zeros(len(groups), np.int64), 1)
+    return cube.contribution_points(now, then, then_all[0])
+
+
+def _measure_unit(query: Query, indicator: Indicator) -> str:
+    return {VALUE: indicator.unit, YOY: "%", POP: "%", SHARE: "%", RANK: _("place"),
+            PER_KM2: f"{indicator.unit}/km²", CONTRIBUTION: _("percentage points")}[
+        query.measure]
+
+
+def _not_meaningful(query: Query, indicator: Indicator) -> str | None:
+    """Why this measure cannot be given for this indicator, or None."""
+    summed = indicator.aggregation == cube.SUM
+    if query.measure in (YOY, POP, CONTRIBUTION, SHARE, PER_KM2) and not summed:
+        return _("%(name)s is a rate or ratio: %(measure)s is not computed for it.") % {
+            "name": indicator.name_zh, "measure": MEASURES[query.measure]}
+    if query.level != ZONE and indicator.aggregation == cube.NONE:
+        return _("%(name)s is not aggregated across zones: only zone figures are shown.") % {
+            "name": indicator.name_zh}
+    return None
+
+
+# --- the query -------------------------------------------------------------------------------
+def zones_for(user) -> tuple[Zones, bool]:
+    """The zones in the user's reach, and whether that is narrower than every zone."""
+    scoped = scope_paths(user) is not None
+    return load_zones(OrgUnit.objects.restrict(user, Action.VIEW)), scoped
+
+
+def run(user, query: Query) -> Result:
+    """Compute ``query`` for ``user``: only zones in the user's scope are ever read."""
+    if query.basis != OFFICIAL and not can(user, Action.REVIEW):
+        raise QueryError(_("Only reviewers may include data that is not yet accepted."))
+    zones, scoped = zones_for(user)
+    return compute(query, zones, scoped=scoped)
+
+
+def compute(query: Query, zones: Zones, *, scoped: bool) -> Result:
+    wanted = query.periods()
+    groups, unit_codes, unit_labels = zones.groups(query.level)
+    if query.units:
+        position = {code: i for i, code in enumerate(unit_codes)}
+        unknown = [code for code in query.units if code not in position]
+        if unknown:
+            # The same words for "absent" and "outside your scope".
+            raise QueryError(_("No such org unit at this level: %(codes)s.")
+                             % {"codes": ", ".join(unknown)})
+        chosen = [position[code] for code in query.units]
+    else:
+        chosen = list(range(len(unit_codes)))
+    definitions = indicator_definitions(query.indicators, wanted[-1].year)
+    n_members = 1
+    if query.breakdown:
+        n_members = max(len(members(definitions[c].disaggregation)) + 1
+                        if definitions[c].disaggregation else 1 for c in query.indicators)
+    check_size(query, len(chosen), n_members)
+
+    # Comparison periods ride on the same arrays: [wanted…, last year…, previous…].
+    extended = list(wanted)
+    last_year_at = np.full(len(wanted), -1)
+    previous_at = np.full(len(wanted), -1)
+    if query.measure in (YOY, CONTRIBUTION):
+        extended += [timeaxis.same_period_last_year(p) for p in wanted]
+        last_year_at = np.arange(len(wanted), 2 * len(wanted))
+    elif query.measure == POP:
+        extended += [timeaxis.previous_period(p, query.granularity) for p in wanted]
+        previous_at = np.arange(len(wanted), 2 * len(wanted))
+
+    statuses = STATUSES[query.basis]
+    frames, footnotes, is_demo = [], [], False
+    member_labels: dict[str, str] = {}
+    n = len(wanted)
+    for code in query.indicators:
+        indicator = definitions[code]
+        series = zone_series(indicator, extended, query.granularity, zones, statuses,
+                             zone_filter=scoped, breakdown=query.breakdown)
+        is_demo |= series.is_demo
+        reason = _not_meaningful(query, indicator)
+        weights = None
+        if indicator.aggregation == cube.WEIGHTED_MEAN and indicator.weight_code and not reason:
+            weight = indicator_definitions([indicator.weight_code], wanted[-1].year)[
+                indicator.weight_code]
+            weights = zone_series(weight, extended, query.granularity, zones, statuses,
+                                  zone_filter=scoped, breakdown=False).by_member
+            weights = next(iter(weights.values()))
+        if all(not timeaxis.terms(p, query.granularity, indicator.frequency,
+                                  indicator.time_behaviour) for p in wanted):
+            footnotes.append(_("%(name)s is reported %(frequency)s: it has no figures at this "
+                               "granularity.") % {"name": indicator.name_zh,
+                                                 "frequency": indicator.get_frequency_display()})
+        if reason:
+            footnotes.append(reason)
+        for member, values in series.by_member.items():
+            if reason:
+                result = np.full((len(unit_codes), n), np.nan)
+            else:
+                result = _measure(query, indicator, values, weights, groups, len(unit_codes),
+                                  zones, n, last_year_at, previous_at)
+            result = result[chosen]
+            member_code = member or TOTAL_MEMBER
+            member_labels[member_code] = (member_label(indicator.disaggregation, member)
+                                          if member not in ("", TOTAL_MEMBER) else _("Total"))
+            frames.append(pd.DataFrame({
+                "indicator": code,
+                "unit": np.repeat([unit_codes[i] for i in chosen], n),
+                "period": np.tile([p.code for p in wanted], len(chosen)),
+                "member": member_code,
+                "value": result.ravel(),
+            }))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["indicator", "unit", "period", "member", "value"])
+
+    footnotes[:0] = _basis_notes(query, scoped, is_demo, definitions)
+    member_order = [TOTAL_MEMBER] + [m for m in member_labels if m != TOTAL_MEMBER]
+    return Result(
+        query=query,
+        frame=frame,
+        labels={
+            "indicator": {c: definitions[c].name_zh for c in query.indicators},
+            "unit": {unit_codes[i]: unit_labels[i] for i in chosen},
+            "period": {p.code: timeaxis.label(p, query.granularity) for p in wanted},
+            "member": member_labels,
+        },
+        order={
+            "indicator": list(query.indicators),
+            "unit": [unit_codes[i] for i in chosen],
+            "period": [p.code for p in wanted],
+            "member": member_order,
+        },
+        measure_units={c: _measure_unit(query, definitions[c]) for c in query.indicators},
+        decimals={c: (1 if query.measure in (YOY, POP, SHARE, CONTRIBUTION) else
+                      0 if query.measure == RANK else definitions[c].decimals)
+                  for c in query.indicators},
+        footnotes=footnotes,
+        is_demo=is_demo,
+        scoped=scoped,
+    )
+
+
+def _basis_notes(query: Query, scoped: bool, is_demo: bool, definitions) -> list[str]:
+    notes = []
+    if is_demo:
+        notes.append(_("Demonstration data (演示数据): not real statistics."))
+    notes.append(_("Basis: official figures, accepted by the ministry.") if query.basis ==
+                 OFFICIAL else _("Basis: includes submitted and province-approved figures "
+                                 "that the ministry has not yet accepted."))
+    if scoped and query.level != ZONE:
+        notes.append(_("Totals cover only the zones in your scope."))
+    if query.measure in (YOY, POP, CONTRIBUTION):
+        notes.append(_("Growth compares the zones that reported both periods (comparable "
+                       "basis)."))
+    flows = [d.name_zh for d in definitions.values() if d.is_cumulative]
+    if flows and query.granularity in (timeaxis.MONTH, timeaxis.QUARTER):
+        notes.append(_("Monthly and quarterly values of flows are differences of the "
+                       "reported year-to-date cumulatives."))
+    notes.append(_("Each year counts only the zones the registry lists as valid in it."))
+    if query.measure == PER_KM2:
+        notes.append(_("Per km² uses only zones whose area the registry records."))
+    return notes
+
+
+# --- figures over every zone -------------------------------------------------------------------
+def all_zone_figures(indicator: Indicator, wanted: list[Period], granularity: str):
+    """Every valid zone's official values (Z, P) and the zones: for medians and ranks only;
+    callers must not hand individual values outside the user's scope."""
+    from bianhe.analytics.registry import all_zones
+
+    zones = all_zones()
+    series = zone_series(indicator, wanted, granularity, zones, STATUSES[OFFICIAL],
+                         zone_filter=False, breakdown=False)
+    return next(iter(series.by_member.values())), zones
+
+
+def all_zone_median(indicator: Indicator, wanted: list[Period], granularity: str) -> np.ndarray:
+    values, _zones = all_zone_figures(indicator, wanted, granularity)
+    return cube.median_over_zones(values)
+
+
+def rank_among_all_zones(indicator: Indicator, wanted: list[Period], granularity: str,
+                         zone_code: str) -> tuple[np.ndarray, np.ndarray]:
+    """(the zone's rank, how many zones were ranked) per wanted period; official data."""
+    values, zones = all_zone_figures(indicator, wanted, granularity)
+    ranked = cube.ranks(values, higher_is_better=indicator.direction != "lower_better")
+    row = zones.codes.index(zone_code) if zone_code in zones.codes else None
+    counts = (~np.isnan(values)).sum(axis=0)
+    if row is None:
+        return np.full(len(wanted), np.nan), counts
+    return ranked[row], counts

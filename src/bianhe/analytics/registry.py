@@ -1,0 +1,96 @@
+"""The zones an analysis runs over, as arrays: ids, groups, areas and validity by year.
+
+Loaded in one query per analysis (a few thousand rows at national scale). The registry's
+validity dates decide which zones count in which year: a zone approved in 2015 adds nothing
+to 2014's totals even if a value was entered for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from bianhe.analytics.query import ALL, ORIENTATION, PROVINCE, ZONE
+from bianhe.zones.models import OrgUnit, Orientation
+
+
+@dataclass
+class Zones:
+    ids: np.ndarray  # int, sorted ascending: the row order of every array
+    codes: list[str]
+    names: list[str]
+    province_codes: list[str]
+    province_names: list[str]
+    orientations: list[str]
+    area: np.ndarray  # km², NaN when the registry has no verified figure
+    valid_from_year: np.ndarray  # first year counted (int; very small when unknown)
+    valid_to_year: np.ndarray  # last year counted (very large when open)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each zone id, -1 for ids not among these zones."""
+        position = np.searchsorted(self.ids, ids)
+        position = np.clip(position, 0, max(len(self.ids) - 1, 0))
+        found = (len(self.ids) > 0) & (self.ids[position] == ids) if len(self.ids) else \
+            np.zeros(len(ids), dtype=bool)
+        return np.where(found, position, -1)
+
+    def valid_in(self, years: np.ndarray) -> np.ndarray:
+        """(zones, len(years)) bool: the zone counts in that year."""
+        years = np.asarray(years)[None, :]
+        return (self.valid_from_year[:, None] <= years) & (self.valid_to_year[:, None] >= years)
+
+    def groups(self, level: str) -> tuple[np.ndarray, list[str], list[str]]:
+        """Group index per zone at ``level``, with the groups' codes and labels."""
+        if level == ZONE:
+            return np.arange(len(self.ids)), list(self.codes), list(self.names)
+        if level == ALL:
+            from django.utils.translation import gettext as _
+
+            return np.zeros(len(self.ids), dtype=np.int64), ["ALL"], [_("All zones")]
+        keys = self.province_codes if level == PROVINCE else self.orientations
+        codes = sorted(set(keys))
+        index = {code: i for i, code in enumerate(codes)}
+        if level == PROVINCE:
+            name_of = dict(zip(self.province_codes, self.province_names, strict=True))
+            labels = [name_of[code] for code in codes]
+        elif level == ORIENTATION:
+            labels = [str(Orientation(code).label) if code in Orientation.values else "—"
+                      for code in codes]
+        else:
+            raise ValueError(level)
+        return np.array([index[key] for key in keys], dtype=np.int64), codes, labels
+
+
+def load_zones(queryset) -> Zones:
+    """Zones of ``queryset`` (already restricted by the caller) as :class:`Zones`."""
+    rows = list(queryset.filter(level="zone").order_by("id").values_list(
+        "id", "code", "name_zh", "parent__code", "parent__name_zh", "orientation", "area_km2",
+        "valid_from", "valid_to", "approval_year"))
+    far_past, far_future = 0, 9999
+
+    def first_year(valid_from: dt.date | None, approval_year: int | None) -> int:
+        if valid_from is not None:
+            return valid_from.year
+        return approval_year if approval_year is not None else far_past
+
+    return Zones(
+        ids=np.array([r[0] for r in rows], dtype=np.int64),
+        codes=[r[1] for r in rows],
+        names=[r[2] for r in rows],
+        province_codes=[r[3] or "" for r in rows],
+        province_names=[r[4] or "" for r in rows],
+        orientations=[r[5] or "" for r in rows],
+        area=np.array([float(r[6]) if r[6] is not None else np.nan for r in rows]),
+        valid_from_year=np.array([first_year(r[7], r[9]) for r in rows], dtype=np.int64),
+        valid_to_year=np.array([r[8].year if r[8] else far_future for r in rows],
+                               dtype=np.int64),
+    )
+
+
+def all_zones() -> Zones:
+    return load_zones(OrgUnit.objects.all())
