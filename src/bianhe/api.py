@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from bianhe import __version__
 from bianhe.accounts.api import ApiTokenAuth, BrowserSession
 from bianhe.accounts.api import router as accounts_router
+from bianhe.analytics.api import router as analytics_router
 from bianhe.api_errors import describe
 from bianhe.quality.api import router as quality_router
 from bianhe.reporting.api import router as reporting_router
@@ -31,6 +32,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", zones_router)
 api.add_router("/", reporting_router)
 api.add_router("/", quality_router)
+api.add_router("/", analytics_router)
 
 
 @api.exception_handler(Http404)
