@@ -161,3 +161,14 @@ def test_demo_values_are_labelled(people, exports):
     rebuild()
     result = ask(people["ministry_admin"], "EXPORT")
     assert result.is_demo and "演示数据" in result.footnotes[0]
+
+
+def test_the_cli_rebuilds_the_fact_table_from_the_reports(people, exports, capsys):
+    from bianhe.analytics.models import Fact
+    from bianhe.cli import main
+
+    count = Fact.objects.count()
+    Fact.objects.all().delete()
+    assert main(["analytics", "rebuild"]) == 0
+    assert Fact.objects.count() == count > 0
+    assert f"{count:,}" in capsys.readouterr().out

@@ -413,6 +413,13 @@ def cmd_quality_run(args) -> None:
         _say(f"rules skipped: {run.error}")
 
 
+def cmd_analytics_rebuild(args) -> None:
+    """Rebuild the analytics fact table from the reports (after loading statuses in bulk)."""
+    from bianhe.analytics.facts import rebuild
+
+    _say(f"analytics facts: {rebuild():,} values of submitted, approved or accepted reports")
+
+
 def cmd_index_build(args) -> None:
     """Build a composite index from a YAML spec and a data CSV (no database involved)."""
     from pathlib import Path
@@ -557,6 +564,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="last period (default: this month)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_quality_run)
+
+    analytics = sub.add_parser("analytics", help="analytics").add_subparsers(
+        dest="analytics_command", metavar="ACTION", required=True)
+    p = analytics.add_parser("rebuild", help="rebuild the fact table from the reports (the "
+                             "workflow keeps it current; needed only after bulk loads)")
+    p.set_defaults(func=cmd_analytics_rebuild)
 
     index = sub.add_parser("index", help="composite indices").add_subparsers(
         dest="index_command", metavar="ACTION", required=True)
