@@ -14,6 +14,7 @@ import zipfile
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from analytics_data import put
 from bianhe.accounts.actions import do_create_api_token
 from bianhe.audit.models import AuditLog
 from bianhe.roles import Action
@@ -92,6 +93,16 @@ class Outside:
         other = "ministry_analyst" if self.key != "ministry_analyst" else "xinjiang_reviewer"
         return self.people[other].pk
 
+    def view_id(self):
+        # Saved views are personal (or shared within one scope): nobody may delete another's.
+        from bianhe.analytics.models import SavedView
+
+        owner = self.people["ministry_analyst" if self.key != "ministry_analyst"
+                            else "xinjiang_reviewer"]
+        view = SavedView.objects.create(owner=owner, name="someone else's", scope_key="x",
+                                        query={"indicator": ["EXPORT"]})
+        return view.pk
+
     def knows(self, name) -> bool:
         return name in self.SHARED or hasattr(self, name)
 
@@ -127,6 +138,9 @@ def world(people, open_month):
                                    author_name="t", written_at=report.created_at)
     # Submitted, so that each reviewer's worklist has something to leak too.
     Report.objects.update(status=Status.SUBMITTED)
+    # And last December accepted everywhere, so that official analytics, dashboards and
+    # open-data downloads have every zone's figures to leak.
+    put({(code, f"{open_month.year - 1}M12", "EXPORT"): 7 for code in codes})
     return {"period": open_month, "reports": reports}
 
 
@@ -198,7 +212,8 @@ def test_anonymous_visitors_get_a_login_page_or_401(client, registry, route):
     zone = OrgUnit.objects.get(code="BECZ-XJ-01")
     url = fill(route, {"code": zone.code, "token_id": 1, "user_id": 1, "form": "BH-M",
                        "period": "2024M01", "report_id": 1, "name": "approve", "year": 2024,
-                       "indicator": "EXPORT", "rule_code": "R01"})
+                       "indicator": "EXPORT", "rule_code": "R01",
+                       "view_id": 1})
     response = client.get(url)
     if route in PUBLIC:
         assert response.status_code in (200, 302, 405)

@@ -338,7 +338,7 @@ def compute(query: Query, zones: Zones, *, scoped: bool) -> Result:
 def _basis_notes(query: Query, scoped: bool, is_demo: bool, definitions) -> list[str]:
     notes = []
     if is_demo:
-        notes.append(_("Demonstration data (演示数据): not real statistics."))
+        notes.append(_("Demonstration data: not real statistics."))
     notes.append(_("Basis: official figures, accepted by the ministry.") if query.basis ==
                  OFFICIAL else _("Basis: includes submitted and province-approved figures "
                                  "that the ministry has not yet accepted."))

@@ -108,7 +108,7 @@ class Query:
         return params
 
 
-def _get_list(params: Mapping, name: str) -> list[str]:
+def get_list(params: Mapping, name: str) -> list[str]:
     if hasattr(params, "getlist"):
         values = params.getlist(name)
     else:
@@ -121,7 +121,7 @@ def _get_list(params: Mapping, name: str) -> list[str]:
 
 
 def _get(params: Mapping, name: str, default: str) -> str:
-    values = _get_list(params, name)
+    values = get_list(params, name)
     return values[0] if values else default
 
 
@@ -134,14 +134,14 @@ def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
     unknown = sorted(set(params) - KNOWN_PARAMETERS)
     if unknown:
         raise QueryError(_("Unknown parameter: %(names)s.") % {"names": ", ".join(unknown)})
-    indicators = tuple(dict.fromkeys(_get_list(params, "indicator"))) or defaults.indicators
+    indicators = tuple(dict.fromkeys(get_list(params, "indicator"))) or defaults.indicators
     level = _get(params, "level", defaults.level)
     granularity = _get(params, "granularity", defaults.granularity)
     measure = _get(params, "measure", defaults.measure)
     basis = _get(params, "basis", defaults.basis)
     chart = _get(params, "chart", defaults.chart)
-    rows = tuple(_get_list(params, "rows")) or defaults.rows
-    columns = tuple(_get_list(params, "columns")) or defaults.columns
+    rows = tuple(get_list(params, "rows")) or defaults.rows
+    columns = tuple(get_list(params, "columns")) or defaults.columns
     for name, value, allowed in (("level", level, LEVELS), ("granularity", granularity,
                                  GRANULARITY_LABELS), ("measure", measure, MEASURES),
                                  ("basis", basis, BASES), ("chart", chart, CHARTS)):
@@ -169,7 +169,7 @@ def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
     if not start or not end:
         raise QueryError(_("Give the first and the last period."))
     query = Query(
-        indicators=indicators, level=level, units=tuple(dict.fromkeys(_get_list(params, "unit"))),
+        indicators=indicators, level=level, units=tuple(dict.fromkeys(get_list(params, "unit"))),
         granularity=granularity, start=start.upper(), end=end.upper(), measure=measure,
         breakdown=_get(params, "breakdown", "1" if defaults.breakdown else "") in (
             "1", "true", "on", "yes"),
