@@ -485,3 +485,16 @@ def test_a_radar_has_one_axis_per_column_with_its_own_scale():
     few = chart_data(hand_made_result(rows=("unit", "period"), columns=("indicator",),
                                       chart="radar"))
     assert few["type"] == "bar" and few["note"]
+
+
+def test_with_many_zones_the_zone_filter_is_typed_as_codes_and_still_works(
+        client_for, trade, monkeypatch):
+    from bianhe.analytics import views
+
+    monkeypatch.setattr(views, "UNIT_OPTIONS_MAX", 5)  # the 20 registry zones are "many"
+    client = client_for("ministry_admin")
+    page = client.get(PIVOT).content.decode()
+    assert 'id="id_unit_codes"' in page and f'value="{GX2}"' not in page
+    response = client.get(PIVOT, {"indicator": "TRADE_TOTAL", "level": "zone",
+                                  "unit": f"{GX1},{XJ1}", "start": str(LAST), "end": str(LAST)})
+    assert set(table_rows(response.content)) == {GX1, XJ1}

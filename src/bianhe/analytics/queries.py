@@ -86,31 +86,55 @@ def indicator_definitions(codes, year: int) -> dict[str, Indicator]:
 
 
 # --- reading facts ---------------------------------------------------------------------------
-def read_facts(code: str, periods: list[str], statuses, zone_ids: np.ndarray | None,
-               member_codes: list[str] | None = None) -> tuple[np.ndarray, ...]:
-    """(zone ids, period codes, members, values, any demo) for one indicator, set-based.
+@dataclass
+class FactRows:
+    """Facts of one indicator as parallel numeric arrays (positions, not codes)."""
 
-    ``zone_ids`` None reads every zone (the caller may see them all, or only aggregates
-    leave this module). The ORM builds the SQL; rows come back through the raw cursor
-    because hundreds of thousands of model-less tuples are all the numpy side needs.
+    zone_ids: np.ndarray  # int64
+    period_at: np.ndarray  # int64: position in the ``periods`` asked for
+    member_at: np.ndarray  # int64: position in the ``member_codes`` asked for
+    values: np.ndarray  # float64
+    is_demo: bool
+
+
+def read_facts(code: str, periods: list[str], statuses, zone_ids: np.ndarray | None,
+               member_codes: list[str]) -> FactRows:
+    """The facts of one indicator for these periods, members, statuses and zones.
+
+    ``zone_ids`` are the zones of the caller's scope (from ``OrgUnit.objects.restrict``);
+    None reads every zone (the caller may see them all, or only aggregates leave this
+    module). Naming members and periods lets the covering index seek (indicator, member,
+    period, status) directly. The database maps each period and member to its position
+    (``CASE``), so every column comes back as a number and the rows become one float array
+    without a Python loop over strings — at national scale that halves the read.
     """
-    rows = Fact.objects.filter(indicator_code=code, period__in=periods,
-                               status__in=list(statuses))
-    if member_codes is not None:
-        rows = rows.filter(member__in=member_codes)
+    if not periods or not member_codes or (zone_ids is not None and not len(zone_ids)):
+        empty = np.zeros(0, np.int64)
+        return FactRows(empty, empty, empty, np.zeros(0), False)
+    q = connection.ops.quote_name
+
+    def marks(items) -> str:
+        return ", ".join(["%s"] * len(items))
+
+    def position(column: str, items) -> str:
+        cases = " ".join(f"WHEN %s THEN {i}" for i in range(len(items)))
+        return f"CASE {q(column)} {cases} END"
+
+    sql = (f"SELECT zone_id, {position('period', periods)}, {position('member', member_codes)},"
+           f" value, is_demo FROM {q(Fact._meta.db_table)} WHERE indicator_code = %s"
+           f" AND member IN ({marks(member_codes)}) AND period IN ({marks(periods)})"
+           f" AND status IN ({marks(statuses)})")
+    params = [*periods, *member_codes, code, *member_codes, *periods, *[str(s) for s in statuses]]
     if zone_ids is not None:
-        rows = rows.filter(zone_id__in=[int(z) for z in zone_ids])
-    sql, params = rows.values_list("zone_id", "period", "member", "value", "is_demo") \
-        .query.sql_with_params()
+        ids = [int(z) for z in zone_ids]
+        sql += f" AND zone_id IN ({marks(ids)})"
+        params += ids
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    if not fetched:
-        empty = np.zeros(0)
-        return empty.astype(np.int64), empty.astype(object), empty.astype(object), empty, False
-    zone, period, member, value, demo = zip(*fetched, strict=True)
-    return (np.fromiter(zone, dtype=np.int64, count=len(zone)), np.array(period, dtype=object),
-            np.array(member, dtype=object), np.array(value, dtype=np.float64), any(demo))
+    table = np.array(fetched, dtype=np.float64).reshape(-1, 5)
+    return FactRows(table[:, 0].astype(np.int64), table[:, 1].astype(np.int64),
+                    table[:, 2].astype(np.int64), table[:, 3], bool(table[:, 4].any()))
 
 
 @dataclass
@@ -135,31 +159,24 @@ def zone_series(indicator: Indicator, wanted: list[Period], granularity: str, zo
     source_index = {code: i for i, code in enumerate(sources)}
     columns = [[(source_index[code], sign) for code, sign in column] for column in per_period]
     member_codes = members(indicator.disaggregation)
-    ids = zones.ids if zone_filter else None
-    zone_id, period, member, value, demo = (
-        # Naming the members lets the index seek (indicator, member, period) directly
-        # instead of walking every member's rows of the indicator.
-        read_facts(indicator.code, sources, statuses, ids, member_codes)
-        if sources and len(zones) else
-        (np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, object), np.zeros(0), False))
-    rows = zones.rows_of(zone_id)
-    period_col = pd.Index(sources).get_indexer(period) if len(period) else \
-        np.zeros(0, np.int64)
+    facts = read_facts(indicator.code, sources, statuses,
+                       zones.ids if zone_filter else None, member_codes if len(zones) else [])
+    rows = zones.rows_of(facts.zone_ids)
     valid = zones.valid_in(np.array([p.year for p in wanted])) if wanted else \
         np.zeros((len(zones), 0), bool)
 
     def build(selected: np.ndarray) -> np.ndarray:
         grid = np.full((len(zones), len(sources)), np.nan)
-        keep = selected & (rows >= 0) & (period_col >= 0)
-        grid[rows[keep], period_col[keep]] = value[keep]
+        keep = selected & (rows >= 0)
+        grid[rows[keep], facts.period_at[keep]] = facts.values[keep]
         derived = cube.derive(grid, columns)
         return np.where(valid, derived, np.nan)
 
     by_member: dict[str, np.ndarray] = {}
     if member_codes == [""]:
-        by_member[""] = build(member == "")
+        by_member[""] = build(facts.member_at == 0)
     else:
-        parts = {code: build(member == code) for code in member_codes}
+        parts = {code: build(facts.member_at == i) for i, code in enumerate(member_codes)}
         stacked = np.stack(list(parts.values()))
         has_any = ~np.isnan(stacked).all(axis=0)
         total = np.where(has_any, np.nansum(stacked, axis=0), np.nan) if len(member_codes) \
@@ -167,7 +184,7 @@ def zone_series(indicator: Indicator, wanted: list[Period], granularity: str, zo
         by_member[TOTAL_MEMBER] = total
         if breakdown:
             by_member.update(parts)
-    return Series(by_member, demo)
+    return Series(by_member, facts.is_demo)
 
 
 # --- measures --------------------------------------------------------------------------------

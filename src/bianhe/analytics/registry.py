@@ -7,10 +7,10 @@ to 2014's totals even if a value was entered for it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.db import connection
 
 from bianhe.analytics.query import ALL, ORIENTATION, PROVINCE, ZONE
 from bianhe.zones.models import OrgUnit, Orientation
@@ -67,16 +67,28 @@ class Zones:
 
 
 def load_zones(queryset) -> Zones:
-    """Zones of ``queryset`` (already restricted by the caller) as :class:`Zones`."""
-    rows = list(queryset.filter(level="zone").order_by("id").values_list(
+    """Zones of ``queryset`` (already restricted by the caller) as :class:`Zones`.
+
+    The restricted queryset builds the SQL; the rows are read through the raw cursor and
+    converted here, because the ORM's per-field converters cost more than the query for
+    thousands of zones, on every analysis.
+    """
+    sql, params = queryset.filter(level="zone").order_by("id").values_list(
         "id", "code", "name_zh", "parent__code", "parent__name_zh", "orientation", "area_km2",
-        "valid_from", "valid_to", "approval_year"))
+        "valid_from", "valid_to", "approval_year").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     far_past, far_future = 0, 9999
 
-    def first_year(valid_from: dt.date | None, approval_year: int | None) -> int:
+    def year_of(day) -> int | None:
+        # A date from PostgreSQL, ISO text from SQLite.
+        return None if day is None else int(str(day)[:4])
+
+    def first_year(valid_from, approval_year) -> int:
         if valid_from is not None:
-            return valid_from.year
-        return approval_year if approval_year is not None else far_past
+            return year_of(valid_from)
+        return int(approval_year) if approval_year is not None else far_past
 
     return Zones(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
@@ -87,8 +99,7 @@ def load_zones(queryset) -> Zones:
         orientations=[r[5] or "" for r in rows],
         area=np.array([float(r[6]) if r[6] is not None else np.nan for r in rows]),
         valid_from_year=np.array([first_year(r[7], r[9]) for r in rows], dtype=np.int64),
-        valid_to_year=np.array([r[8].year if r[8] else far_future for r in rows],
-                               dtype=np.int64),
+        valid_to_year=np.array([year_of(r[8]) or far_future for r in rows], dtype=np.int64),
     )
 
 

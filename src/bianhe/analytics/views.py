@@ -25,7 +25,7 @@ from bianhe.analytics import exports
 from bianhe.analytics.actions import NAME_MAX, do_delete_view, do_save_view
 from bianhe.analytics.models import SavedView
 from bianhe.analytics.pivot import chart_data, layout
-from bianhe.analytics.queries import run, zones_for
+from bianhe.analytics.queries import run
 from bianhe.analytics.query import (
     BASES,
     CHARTS,
@@ -46,6 +46,7 @@ from bianhe.analytics.query import (
 from bianhe.audit.actions import request_context
 from bianhe.catalog.models import CatalogVersion, Category, Indicator
 from bianhe.roles import Action
+from bianhe.zones.models import OrgUnit, Orientation
 
 FORM_ONLY = {"csrfmiddlewaretoken", "name", "is_shared"}
 EXAMPLES = {"month": "2025M06", "quarter": "2025Q2", "year": "2025", "ytd": "2025M06"}
@@ -124,15 +125,25 @@ def _indicator_groups(user) -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(labels.get(category, category)), items) for category, items in groups.items()]
 
 
-def _unit_options(user) -> list[tuple[str, str, str]]:
-    """(level, code, label) of every org unit the user may choose, at each level."""
-    zones, _scoped = zones_for(user)
-    options = []
-    for level in (ZONE, PROVINCE, ORIENTATION):
-        _groups, codes, labels = zones.groups(level)
-        options += [(level, code, label) for code, label in zip(codes, labels, strict=True)
-                    if code]
-    return options
+#: Above this many zones, zones are typed as codes instead of listed: a select of thousands
+#: of options is unusable and costs more to render than the whole query.
+UNIT_OPTIONS_MAX = 300
+
+
+def _unit_options(user) -> tuple[list[tuple[str, str, str]], bool]:
+    """(level, code, label) of the org units the user may choose, and whether zones are too
+    many to list (then they are typed as codes)."""
+    zones = OrgUnit.objects.restrict(user, Action.VIEW).zones()
+    many = zones.count() > UNIT_OPTIONS_MAX
+    options = [] if many else [(ZONE, code, name) for code, name in
+                               zones.order_by("id").values_list("code", "name_zh")]
+    provinces = zones.order_by("parent__code").values_list(
+        "parent__code", "parent__name_zh").distinct()
+    options += [(PROVINCE, code, name) for code, name in provinces if code]
+    labels = dict(Orientation.choices)
+    groups = sorted(set(zones.exclude(orientation="").values_list("orientation", flat=True)))
+    options += [(ORIENTATION, code, str(labels.get(code, code))) for code in groups]
+    return options, many
 
 
 def _pairs(query: Query) -> list[tuple[str, str]]:
@@ -167,10 +178,11 @@ def _render(request, params, *, saved=None, save_error="", save_name="", status=
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "analytics/pivot_table.html", context, status=status)
     can_review = can(user, Action.REVIEW)
+    unit_options, many_zones = _unit_options(user)
     context.update({
         "form": _form_state(params, defaults),
         "indicator_groups": _indicator_groups(user),
-        "unit_options": _unit_options(user),
+        "unit_options": unit_options, "many_zones": many_zones,
         "levels": LEVELS.items(), "granularities": GRANULARITY_LABELS.items(),
         "measures": MEASURES.items(), "charts": CHARTS.items(),
         "bases": BASES.items() if can_review else (),
