@@ -106,3 +106,12 @@ def test_summing_by_groups_then_over_groups_is_summing_over_zones(values):
     by_group, _ = cube.group_sum(values, groups, 3)
     overall, _ = cube.group_sum(values, np.zeros(8, np.int64), 1)
     assert np.nansum(by_group, axis=0) == pytest.approx(np.nan_to_num(overall[0]))
+
+
+def test_a_vanishingly_small_base_gives_no_figure_rather_than_infinity_or_a_warning():
+    # 1e-310 is a positive (subnormal) float: 6 / 1e-310 overflows.
+    tiny = np.array([1e-310])
+    assert np.isnan(cube.growth_percent(np.array([6.0]), tiny)).all()
+    assert np.isnan(cube.contribution_points(np.array([[6.0]]), tiny[:, None], tiny)).all()
+    assert np.isnan(cube.share_percent(np.array([[6.0]]), tiny)).all()
+    assert np.isnan(cube.per_area(np.array([[6.0]]), tiny)).all()

@@ -78,8 +78,7 @@ def aggregate(values: np.ndarray, groups: np.ndarray, n_groups: int, rule: str,
             both &= mask
         numerator, count = group_sum(values * weights, groups, n_groups, both)
         denominator, _ = group_sum(weights, groups, n_groups, both)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, numerator / denominator, np.nan), count
+        return _divide(numerator, denominator, (count > 0) & (denominator > 0)), count
     if rule == NONE:
         _, count = group_sum(values, groups, n_groups, mask)
         return np.full(count.shape, np.nan), count
@@ -95,15 +94,23 @@ def comparable_pair(current: np.ndarray, previous: np.ndarray, groups: np.ndarra
     return now, before
 
 
+def _divide(numerator: np.ndarray, denominator: np.ndarray, ok: np.ndarray,
+            scale: float = 1.0) -> np.ndarray:
+    """numerator / denominator × scale where ``ok``, else NaN; a result too large for a
+    float (a base of 1e-310) is NaN too, never inf or a numpy warning."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        quotient = numerator / np.where(ok, denominator, 1.0) * scale
+    return np.where(ok & np.isfinite(quotient), quotient, np.nan)
+
+
 def growth_percent(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """(current / previous − 1) × 100; NaN where the base is missing, zero or negative.
+    """(current − previous) / previous × 100; NaN where the base is missing, zero or negative.
 
     >>> growth_percent(np.array([110.0, 5.0, 1.0]), np.array([100.0, 0.0, np.nan])).tolist()
-    [10.000000000000009, nan, nan]
+    [10.0, nan, nan]
     """
     ok = ~np.isnan(current) & ~np.isnan(previous) & (previous > 0)
-    safe = np.where(ok, previous, 1.0)
-    return np.where(ok, (current / safe - 1.0) * 100.0, np.nan)
+    return _divide(current - previous, previous, ok, 100.0)
 
 
 def contribution_points(current: np.ndarray, previous: np.ndarray,
@@ -118,15 +125,14 @@ def contribution_points(current: np.ndarray, previous: np.ndarray,
     """
     ok = ~np.isnan(current) & ~np.isnan(previous) & ~np.isnan(total_previous) & \
         (total_previous > 0)
-    safe = np.where(ok, total_previous, 1.0)
-    return np.where(ok, (current - previous) / safe * 100.0, np.nan)
+    return _divide(current - previous, total_previous, ok, 100.0)
 
 
 def share_percent(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """part / whole × 100 (whole broadcast over parts); NaN where the whole is not positive."""
     whole = np.broadcast_to(whole, part.shape)
     ok = ~np.isnan(part) & ~np.isnan(whole) & (whole > 0)
-    return np.where(ok, part / np.where(ok, whole, 1.0) * 100.0, np.nan)
+    return _divide(part, whole, ok, 100.0)
 
 
 def ranks(values: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
@@ -151,7 +157,7 @@ def per_area(values: np.ndarray, area: np.ndarray) -> np.ndarray:
     """Value per km² (area per row, NaN when unknown or not positive)."""
     area = area.reshape(-1, 1) if area.ndim == 1 else area
     ok = ~np.isnan(values) & ~np.isnan(area) & (area > 0)
-    return np.where(ok, values / np.where(ok, area, 1.0), np.nan)
+    return _divide(values, np.broadcast_to(area, values.shape), ok)
 
 
 def median_over_zones(values: np.ndarray) -> np.ndarray:
