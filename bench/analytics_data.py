@@ -41,7 +41,6 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 FIRST_YEAR = 2017
 YEARS = 10
@@ -81,7 +80,6 @@ RATE_BASE = {"GDP_GROWTH": 6.0, "LAND_INVEST_INTENSITY": 300.0, "LAND_TAX_INTENS
              "BENCH_07": 40.0}
 DEMO_NOTE = "基准测试合成数据(演示数据):不是真实统计"
 LOADED_TABLES = ("reporting_datavalue", "analytics_fact")
-RESERVED_DATABASES = {"test", "test_test", "postgres", "template0", "template1"}
 
 
 def periods() -> list[tuple[str, int, int]]:
@@ -454,26 +452,6 @@ def write_marker(path, result: dict) -> None:
 
 
 # --- where the databases live, and their state ------------------------------------------------
-def admin_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in RESERVED_DATABASES:
-        raise SystemExit(f"refusing to use database {name!r}: give a dedicated benchmark "
-                         "database, e.g. postgres://postgres@127.0.0.1:5432/bianhe_bench")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def recreate_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def zone_count(backend: str, home: Path, url: str) -> int | None:
     """Zones in the backend's database now (None when there is no such database): a marker
     file alone does not prove the database is the one it describes."""

@@ -63,6 +63,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(Path(__file__).resolve().parent)]
 
+import benchdb  # noqa: E402
+
 import analytics_data as data  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bianhe_bench"
@@ -664,7 +666,7 @@ def bench_backend(backend: str, args) -> dict:
         _log(f"{backend}: building the national database ({args.zones} zones)…")
         marker.unlink(missing_ok=True)
         if backend == "postgresql":
-            data.recreate_postgres(args.database_url)
+            benchdb.recreate_postgres(args.database_url)
         else:
             for path in home.glob("bianhe.sqlite3*"):
                 path.unlink()
@@ -713,7 +715,7 @@ def machine(args) -> dict:
     try:
         import psycopg
 
-        with psycopg.connect(data.admin_url(args.database_url)[0]) as conn:
+        with psycopg.connect(benchdb.admin_url(args.database_url)[0]) as conn:
             info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
             info["shared_buffers"] = conn.execute("SHOW shared_buffers").fetchone()[0]
     except Exception as exc:
@@ -821,7 +823,7 @@ def main(argv=None) -> None:
         return child_main(args)
     if args.zones < 40:
         raise SystemExit("--zones must be at least 40")
-    data.admin_url(args.database_url)
+    benchdb.admin_url(args.database_url)
     if args.duckdb:
         sys.path.append(args.pylib)
         try:

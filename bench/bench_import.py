@@ -43,38 +43,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import benchdb
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_YEAR = 2020
 YEARS = 6  # 2020–2025: catalogue versions loaded, one per year
-RESERVED_DATABASES = {"test", "test_test", "postgres", "template0", "template1"}
 TARGET = 50_000  # values per second (issue 3)
 
 
 # --- parent: one child process per database ----------------------------------------------
-
-
-def _admin_url(url: str) -> tuple[str, str]:
-    """(URL of the server's ``postgres`` database, name of the benchmark database)."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in RESERVED_DATABASES:
-        raise SystemExit(f"refusing to use database {name!r}: give a dedicated benchmark "
-                         "database, e.g. postgres://postgres@127.0.0.1:5432/bianhe_bench")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def _recreate_postgres(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _run_child(backend: str, url: str, args) -> dict:
@@ -88,13 +66,13 @@ def _run_child(backend: str, url: str, args) -> dict:
         if args.profile:
             command += ["--profile", f"{args.profile}.{backend}"]
         if backend == "postgresql":
-            _recreate_postgres(url)
+            benchdb.recreate_postgres(url)
         try:
             subprocess.run(command, env=env, check=True, cwd=ROOT)
             return json.loads(out.read_text())
         finally:
             if backend == "postgresql" and not args.keep_database:
-                _recreate_postgres(url, drop_only=True)
+                benchdb.recreate_postgres(url, drop_only=True)
 
 
 def _rate(values: int, seconds: float) -> str:
@@ -159,7 +137,7 @@ def main(argv=None) -> None:
         return
     backends = [] if args.skip_sqlite else [("sqlite", "")]
     if args.database_url:
-        _admin_url(args.database_url)  # refuse reserved names before doing anything
+        benchdb.admin_url(args.database_url)  # refuse reserved names before doing anything
         backends.append(("postgresql", args.database_url))
     results = []
     for backend, url in backends:
@@ -289,7 +267,10 @@ def _empty_reporting_tables() -> None:
               for m in (ValueChange, DataValue, Report)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            # CASCADE: every table that references reports (quality flags and
+            # explanations, analytics facts) is emptied with them; PostgreSQL refuses to
+            # truncate a referenced table alone, even when the referencing one is empty.
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")

@@ -89,7 +89,8 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import benchdb
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONES = 2_543  # China's 2018 development-zone catalogue (中国开发区审核公告目录, 2018)
@@ -97,7 +98,6 @@ FIRST_YEAR = 2020
 YEARS = 6
 SERIES = 60
 TARGET_SECONDS = 60.0
-RESERVED_DATABASES = {"test", "test_test", "postgres", "template0", "template1"}
 SPIKE_FACTOR = 10
 ABSURD_SCORE = 1e6  # an outlier score above this means a spread of float rounding noise
 NOT_FLAGS = ("consensus_cells", "absurd_scores")  # counts that are not flags
@@ -648,27 +648,6 @@ def print_national(r: dict) -> None:
 # --- demo: through the database ------------------------------------------------------------
 
 
-def _admin_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in RESERVED_DATABASES:
-        raise SystemExit(f"refusing to use database {name!r}: give a dedicated benchmark "
-                         "database, e.g. postgres://postgres@127.0.0.1:5432/bench_quality")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def _recreate_postgres(url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def demo_parent(backend: str, url: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="bianhe-bench-quality-demo-") as home:
         env = {**os.environ, "BIANHE_HOME": home, "BIANHE_DATABASE_URL": url,
@@ -677,13 +656,13 @@ def demo_parent(backend: str, url: str, args) -> dict:
         command = [sys.executable, str(Path(__file__).resolve()), "--demo-child", str(out),
                    "--repeat", str(args.repeat), "--demo-from", str(args.demo_from)]
         if backend == "postgresql":
-            _recreate_postgres(url)
+            benchdb.recreate_postgres(url)
         try:
             subprocess.run(command, env=env, check=True, cwd=ROOT)
             return json.loads(out.read_text())
         finally:
             if backend == "postgresql" and not args.keep_database:
-                _recreate_postgres(url, drop_only=True)
+                benchdb.recreate_postgres(url, drop_only=True)
 
 
 def demo_child(args) -> None:
@@ -807,7 +786,7 @@ def main(argv=None) -> None:
     if args.demo or both:
         backends = [] if args.skip_sqlite else [("sqlite", "")]
         if args.database_url:
-            _admin_url(args.database_url)  # refuse reserved names before doing anything
+            benchdb.admin_url(args.database_url)  # refuse reserved names before doing anything
             backends.append(("postgresql", args.database_url))
         results["demo"] = []
         for backend, url in backends:

@@ -88,3 +88,21 @@ def open_month(catalogue):
     from bianhe.periods import Period
 
     return Period.containing(timezone.localdate(), "monthly").previous()
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium through Playwright (modules call browser_support.require_chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield browser
+        browser.close()

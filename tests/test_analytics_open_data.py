@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import replace
 
 import pytest
 import sdmx
@@ -124,7 +125,7 @@ def test_an_accepted_value_is_official_as_soon_as_the_acceptance_commits(people,
     report = fill(people["pingxiang_reporter"], open_month, value="42")
     query = Query(indicators=("EXPORT",), level="zone", units=(GX1,), granularity="ytd",
                   start=open_month.code, end=open_month.code)
-    reviewed = Query(**{**query.__dict__, "basis": "reviewed", "extra": {}})
+    reviewed = replace(query, basis="reviewed")
 
     def seen(user, q):
         values = run(user, q).frame["value"].dropna().tolist()

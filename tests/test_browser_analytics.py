@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
+from browser_support import require_chromium
 from personas import PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-REQUIRED = os.environ.get("BIANHE_REQUIRE_BROWSER") == "1"
-
-if not CHROMIUM.exists():
-    if REQUIRED:
-        raise RuntimeError("BIANHE_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
-    pytest.skip("chromium is not installed (.ci/run installs it)", allow_module_level=True)
+require_chromium()
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-# between page actions are ordinary blocking calls, which Django must be told are fine.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 LAST = dt.date.today().year - 1
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_the_ministry_builds_a_pivot_and_downloads_it_as_xlsx(live_server, people, catalogue,

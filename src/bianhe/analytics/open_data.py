@@ -36,7 +36,7 @@ def _value_basis(behaviour: str, granularity: str) -> str:
     return "PERIOD"
 
 
-def published_levels(user, zones) -> list[tuple[str, set[str] | None]]:
+def published_levels(user) -> list[tuple[str, set[str] | None]]:
     """(level, allowed group codes or None for all) that this user may publish."""
     paths = scope_paths(user)
     if paths is None:
@@ -66,7 +66,7 @@ def observations(user, *, granularity: str, start: str, end: str,
     definitions = indicator_definitions(codes, wanted[-1].year) if codes else {}
     frames = []
     areas: dict[str, tuple[str, str]] = {}
-    for level, allowed in published_levels(user, zones):
+    for level, allowed in published_levels(user):
         for code in codes:
             indicator = definitions[code]
             query = Query(indicators=(code,), level=level, granularity=granularity,

@@ -85,11 +85,10 @@ def _median(values: np.ndarray) -> tuple[float, int]:
 class Peers:
     """Medians and ranks over every zone's official figures; nothing else leaves.
 
-    The figures are those of :func:`bianhe.analytics.queries.all_zone_figures` (and so the
-    medians and ranks those of ``all_zone_median`` and ``rank_among_all_zones``), with the
-    registry's zones loaded once for every indicator a page asks about rather than once per
-    statistic: a profile asks about six indicators, and loading 2,543 zones six times cost
-    more than all their values.
+    Every zone's official values come from :func:`bianhe.analytics.queries.zone_series`,
+    with the registry's zones loaded once for every indicator a page asks about rather than
+    once per statistic: a profile asks about six indicators, and loading 2,543 zones six
+    times cost more than all their values.
     """
 
     def __init__(self):

@@ -9,7 +9,7 @@ Scope: a scoped user's groups (province, orientation, all) are made of the zones
 user's scope only, and the result says so. Two figures are computed over every zone for
 everybody, because they are published statistics of the whole programme rather than any
 one zone's data: the all-zone median and a zone's rank among all zones, both on official
-(accepted) data only (:func:`all_zone_median`, :func:`rank_among_all_zones`).
+(accepted) data only (:class:`bianhe.analytics.profile.Peers`).
 """
 
 from __future__ import annotations
@@ -375,32 +375,3 @@ def _basis_notes(query: Query, scoped: bool, is_demo: bool, definitions) -> list
     if query.measure == PER_KM2:
         notes.append(_("Per km² uses only zones whose area the registry records."))
     return notes
-
-
-# --- figures over every zone -------------------------------------------------------------------
-def all_zone_figures(indicator: Indicator, wanted: list[Period], granularity: str):
-    """Every valid zone's official values (Z, P) and the zones: for medians and ranks only;
-    callers must not hand individual values outside the user's scope."""
-    from bianhe.analytics.registry import all_zones
-
-    zones = all_zones()
-    series = zone_series(indicator, wanted, granularity, zones, STATUSES[OFFICIAL],
-                         zone_filter=False, breakdown=False)
-    return next(iter(series.by_member.values())), zones
-
-
-def all_zone_median(indicator: Indicator, wanted: list[Period], granularity: str) -> np.ndarray:
-    values, _zones = all_zone_figures(indicator, wanted, granularity)
-    return cube.median_over_zones(values)
-
-
-def rank_among_all_zones(indicator: Indicator, wanted: list[Period], granularity: str,
-                         zone_code: str) -> tuple[np.ndarray, np.ndarray]:
-    """(the zone's rank, how many zones were ranked) per wanted period; official data."""
-    values, zones = all_zone_figures(indicator, wanted, granularity)
-    ranked = cube.ranks(values, higher_is_better=indicator.direction != "lower_better")
-    row = zones.codes.index(zone_code) if zone_code in zones.codes else None
-    counts = (~np.isnan(values)).sum(axis=0)
-    if row is None:
-        return np.full(len(wanted), np.nan), counts
-    return ranked[row], counts

@@ -9,7 +9,7 @@ the user; nothing is computed until the query is whole.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -85,15 +85,12 @@ class Query:
     rows: tuple[str, ...] = (UNIT,)
     columns: tuple[str, ...] = (PERIOD,)
     chart: str = "bar"
-    extra: dict = field(default_factory=dict, compare=False)
 
     def periods(self):
         return timeaxis.period_range(self.start, self.end, self.granularity)
 
     def as_params(self) -> dict[str, list[str] | str]:
         """The query as flat URL parameters (the inverse of :func:`parse_query`)."""
-        data = asdict(self)
-        data.pop("extra")
         params: dict[str, list[str] | str] = {
             "indicator": list(self.indicators),
             "level": self.level, "granularity": self.granularity,

@@ -33,11 +33,10 @@ class Zones:
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Row of each zone id, -1 for ids not among these zones."""
-        position = np.searchsorted(self.ids, ids)
-        position = np.clip(position, 0, max(len(self.ids) - 1, 0))
-        found = (len(self.ids) > 0) & (self.ids[position] == ids) if len(self.ids) else \
-            np.zeros(len(ids), dtype=bool)
-        return np.where(found, position, -1)
+        if not len(self.ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        position = np.clip(np.searchsorted(self.ids, ids), 0, len(self.ids) - 1)
+        return np.where(self.ids[position] == ids, position, -1)
 
     def valid_in(self, years: np.ndarray) -> np.ndarray:
         """(zones, len(years)) bool: the zone counts in that year."""
