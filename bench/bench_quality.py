@@ -299,19 +299,24 @@ def generate(zones: int, seed: int, spike_share: float, extra_flows: int, rule_c
 
 def compiled_default_rules(known):
     """Every default rule as an unsaved Rule, compiled as ``compile_rules`` does (no scope)."""
+    from bianhe.catalog.loader import DEFAULT_CATALOGUE, read_catalogue
     from bianhe.quality.expressions import parse_rule
     from bianhe.quality.models import Rule
     from bianhe.quality.rules import CompiledRule, anchor_of, read_default_rules
+    from bianhe.quality.tolerance import effective_tolerance
 
+    halves = {r["code"]: 0.0 if r["value_type"] == "integer" else 0.5 * 10.0 ** -int(r["decimals"])
+              for _line, r in read_catalogue(DEFAULT_CATALOGUE)}
     compiled = []
     for pk, row in enumerate(read_default_rules(), start=1):
         rule = Rule(pk=pk, code=row["code"], name=row["name"], expression=row["expression"],
                     severity=row["severity"], missing_policy=row["missing_policy"],
-                    tolerance=float(row["tolerance"] or 0),
+                    tolerance=float(row["tolerance"]) if row["tolerance"] else None,
                     frequencies=sorted(set(row["frequencies"].replace(";", " ").split())),
                     notes=row["basis"])
         parsed = parse_rule(rule.expression, indicators=known)
-        compiled.append(CompiledRule(rule, parsed, anchor_of(parsed, known), ()))
+        compiled.append(CompiledRule(rule, parsed, anchor_of(parsed, known), (),
+                                     effective_tolerance(rule, parsed, halves, known)))
     return compiled
 
 
@@ -370,7 +375,7 @@ def run_pipeline(steps, rules, settings, min_methods: int, specs, key_index, zon
                 continue
             outcome = evaluate_rule(compiled.parsed, panel,
                                     missing=compiled.rule.missing_policy,
-                                    tolerance=compiled.rule.tolerance)
+                                    tolerance=compiled.tolerance)
             failed = outcome.failed & placer.target
             z, t = np.nonzero(failed)
             left, right = outcome.left[z, t], outcome.right[z, t]  # what each Flag stores

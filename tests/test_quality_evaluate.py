@@ -170,19 +170,29 @@ def test_floating_point_noise_does_not_fail_an_equality():
     assert check("EXPORT + IMPORT > TRADE_TOTAL", panel)[2:] == (True, True)
 
 
-def test_tolerance_is_relative_to_the_larger_side():
+def test_tolerance_is_an_absolute_amount():
     panel = one_period(EXPORT=60.0, IMPORT=41.0, TRADE_TOTAL=100.0)
     text = "EXPORT + IMPORT == TRADE_TOTAL"
     assert check(text, panel)[3] is True
-    assert check(text, panel, tolerance=0.01)[3] is False  # 1 ≤ 1 % of 101
-    assert check(text, panel, tolerance=0.005)[3] is True
-    assert check(text, panel, tolerance=Decimal("0.01"))[3] is False
+    assert check(text, panel, tolerance=1.0)[3] is False  # a gap of 1 within 1
+    assert check(text, panel, tolerance=0.5)[3] is True
+    assert check(text, panel, tolerance=Decimal("1"))[3] is False
     # Within the tolerance the two sides count as equal, for every comparison.
-    assert check("EXPORT + IMPORT != TRADE_TOTAL", panel, tolerance=0.01)[3] is True
-    assert check("EXPORT + IMPORT > TRADE_TOTAL", panel, tolerance=0.01)[3] is True
-    assert check("EXPORT + IMPORT >= TRADE_TOTAL", panel, tolerance=0.01)[3] is False
-    assert check("TRADE_TOTAL < EXPORT + IMPORT", panel, tolerance=0.01)[3] is True
-    assert check("TRADE_TOTAL <= EXPORT + IMPORT", panel, tolerance=0.01)[3] is False
+    assert check("EXPORT + IMPORT != TRADE_TOTAL", panel, tolerance=1.0)[3] is True
+    assert check("EXPORT + IMPORT > TRADE_TOTAL", panel, tolerance=1.0)[3] is True
+    assert check("EXPORT + IMPORT >= TRADE_TOTAL", panel, tolerance=1.0)[3] is False
+    assert check("TRADE_TOTAL < EXPORT + IMPORT", panel, tolerance=1.0)[3] is True
+    assert check("TRADE_TOTAL <= EXPORT + IMPORT", panel, tolerance=1.0)[3] is False
+
+
+def test_tolerance_does_not_grow_with_the_total():
+    """A 500万元 gap in a 3,000,000万元 total is a failed identity, whatever its share."""
+    text = "EXPORT + IMPORT == TRADE_TOTAL"
+    off = one_period(EXPORT=1_800_000.0, IMPORT=1_200_500.0, TRADE_TOTAL=3_000_000.0)
+    assert check(text, off, tolerance=0.15)[3] is True
+    rounded = one_period(EXPORT=1_800_000.1, IMPORT=1_200_000.0, TRADE_TOTAL=3_000_000.0)
+    assert check(text, rounded, tolerance=0.15)[3] is False
+    assert check(text, rounded)[3] is True  # no tolerance: 0.1 apart is not equal
 
 
 @pytest.mark.parametrize("tolerance", [-0.1, float("nan"), float("inf")])

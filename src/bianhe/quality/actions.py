@@ -3,6 +3,8 @@ settings, explanations and their review, and bulk re-runs."""
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -34,11 +36,28 @@ CONFIG_FIELDS = ("z_threshold", "modified_z_threshold", "yoy_threshold", "yoy_mi
                  "minmax_k", "min_points", "seasonal_adjust", "methods", "min_methods",
                  "severity")
 MAX_EXPLANATION = 2000
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
 def _require_change(actor) -> None:
     if actor is not None and not can(actor, Action.CHANGE):
         raise NotInScope
+
+
+def clean_tolerance(value) -> float | None:
+    """An absolute tolerance: None (empty: derived from rounding) or a finite amount ≥ 0.
+
+    Raises ValueError for text, a negative or a non-finite amount."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, str):
+        value = value.strip().translate(_FULL_WIDTH_DIGITS)
+    amount = float(value)  # TypeError/ValueError for anything else
+    if not math.isfinite(amount) or amount < 0:
+        raise ValueError(value)
+    return amount
 
 
 def clean_rule_fields(data: dict) -> dict:
@@ -68,13 +87,11 @@ def clean_rule_fields(data: dict) -> dict:
         errors.setdefault("missing_policy", []).append(_("Choose a missing-value policy."))
     cleaned.setdefault("missing_policy", MissingPolicy.SKIP_IF_ANY)
     try:
-        tolerance = float(data.get("tolerance") or 0)
-        if not 0 <= tolerance <= 1:
-            raise ValueError
-        cleaned["tolerance"] = tolerance
+        cleaned["tolerance"] = clean_tolerance(data.get("tolerance"))
     except (TypeError, ValueError):
         errors.setdefault("tolerance", []).append(
-            _("The tolerance is a share between 0 and 1, e.g. 0.001."))
+            _("The tolerance is an amount of at least 0 in the unit of the figures, e.g. "
+              "0.15; leave it empty to derive it from the rounding of the figures."))
     frequencies = data.get("frequencies") or []
     if isinstance(frequencies, str):
         frequencies = [f for f in frequencies.replace(";", " ").split() if f]

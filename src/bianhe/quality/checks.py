@@ -193,7 +193,7 @@ def flags_for(step: _Target, rules: list[CompiledRule], settings, config: Outlie
         if frequencies and step.frequency not in frequencies:
             continue
         outcome = evaluate_rule(compiled.parsed, panel, missing=compiled.rule.missing_policy,
-                                tolerance=compiled.rule.tolerance)
+                                tolerance=compiled.tolerance)
         failed = outcome.failed & placer.target
         if compiled.scope_paths:
             rows = np.array([any(zone_paths.get(z, "").startswith(p)

@@ -31,8 +31,8 @@ from bianhe.quality.panel import Panel
 MISSING_POLICIES = ("skip_if_any_missing", "skip_if_all_missing", "never_skip")
 
 # Relative slack that absorbs floating-point noise (0.1 + 0.2 against 0.3) on top of the
-# rule's own tolerance.
-_EPSILON = 1e-9
+# rule's own tolerance: a trillionth of the larger side, far below any reported decimal.
+_EPSILON = 1e-12
 
 
 @dataclass
@@ -50,8 +50,9 @@ def evaluate_rule(rule: ParsedRule, panel: Panel, *, missing: str = "skip_if_any
                   tolerance: float = 0.0) -> RuleOutcome:
     """Apply ``rule`` to every zone × period of ``panel``.
 
-    ``tolerance`` is relative (0.01 = 1 %; None is 0): two values closer than
-    ``tolerance * max(|left|, |right|)`` count as equal (see docs/quality-rules.md).
+    ``tolerance`` is an absolute amount in the unit of the figures (0.15 for three terms
+    rounded to one decimal; None is 0): two values at most that far apart count as equal,
+    however large they are (see docs/quality-rules.md and :mod:`bianhe.quality.tolerance`).
     Raises ValueError for an unknown policy or a negative or non-finite tolerance only.
     """
     if missing not in MISSING_POLICIES:
@@ -75,7 +76,7 @@ def evaluate_rule(rule: ParsedRule, panel: Panel, *, missing: str = "skip_if_any
 def _holds(op: str, left: np.ndarray, right: np.ndarray, tolerance: float) -> np.ndarray:
     """The comparison, with values within the slack of each other counting as equal."""
     scale = np.maximum(np.abs(left), np.abs(right))
-    slack = tolerance * scale + _EPSILON * np.maximum(1.0, scale)
+    slack = tolerance + _EPSILON * np.maximum(1.0, scale)
     difference = left - right
     if op == "==":
         return np.abs(difference) <= slack

@@ -40,9 +40,13 @@ class Rule(models.Model):
     missing_policy = models.CharField(_("missing values"), max_length=32,
                                       choices=MissingPolicy.choices,
                                       default=MissingPolicy.SKIP_IF_ANY)
+    #: Absolute, in the unit of the rule's figures; None derives it from their rounding
+    #: (half a unit of the last decimal per term, see quality/tolerance.py).
     tolerance = models.FloatField(
-        _("tolerance"), default=0.0,
-        help_text=_("Relative slack for the comparison, e.g. 0.001 for 0.1 %."))
+        _("tolerance"), null=True, blank=True,
+        help_text=_("The largest gap between the two sides still counted as equal, in the "
+                    "unit of the figures (e.g. 0.15). Empty: half a unit of the last decimal "
+                    "of each figure the rule reads, added up."))
     #: Frequencies the rule is checked at; empty means every frequency.
     frequencies = models.JSONField(_("period types"), default=list, blank=True)
     #: Provinces or zones the rule applies to; empty means every zone.

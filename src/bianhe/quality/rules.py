@@ -10,6 +10,7 @@ from bianhe.catalog.disaggregations import members
 from bianhe.catalog.models import Indicator
 from bianhe.datafiles import read_csv_file
 from bianhe.quality.expressions import ParsedRule, RuleError, parse_rule
+from bianhe.quality.tolerance import effective_tolerance, rounding_units
 
 DEFAULT_RULES = Path(__file__).parent / "data" / "rules.csv"
 RULE_COLUMNS = ("code", "name", "expression", "severity", "missing_policy", "tolerance",
@@ -35,6 +36,8 @@ class CompiledRule:
     parsed: ParsedRule
     anchor: tuple[str, str]  # the cell (indicator, member) a failure is shown beside
     scope_paths: tuple[str, ...]  # OrgUnit path prefixes; empty = every zone
+    #: The absolute slack of the comparison: the rule's own, else the rounding of its terms.
+    tolerance: float = 0.0
 
 
 def anchor_of(parsed: ParsedRule, known: dict[str, tuple[str, ...]]) -> tuple[str, str]:
@@ -67,11 +70,14 @@ def _codes_in_order(parsed: ParsedRule) -> list[str]:
     return seen
 
 
-def compile_rules(rules, known: dict[str, tuple[str, ...]] | None = None
+def compile_rules(rules, known: dict[str, tuple[str, ...]] | None = None,
+                  halves: dict[str, float] | None = None
                   ) -> tuple[list[CompiledRule], list[tuple[object, RuleError]]]:
     """Parse the active rules; a rule the catalogue no longer supports is returned apart,
-    with its error, instead of stopping the run."""
+    with its error, instead of stopping the run. ``halves`` is half a unit of each
+    indicator's last decimal (read from the catalogue when not given)."""
     known = catalogue_members() if known is None else known
+    halves = rounding_units() if halves is None else halves
     compiled, broken = [], []
     for rule in rules:
         try:
@@ -80,7 +86,8 @@ def compile_rules(rules, known: dict[str, tuple[str, ...]] | None = None
             broken.append((rule, exc))
             continue
         paths = tuple(unit.path for unit in rule.scope_units.all())
-        compiled.append(CompiledRule(rule, parsed, anchor_of(parsed, known), paths))
+        compiled.append(CompiledRule(rule, parsed, anchor_of(parsed, known), paths,
+                                     effective_tolerance(rule, parsed, halves, known)))
     return compiled, broken
 
 

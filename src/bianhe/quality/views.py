@@ -28,6 +28,7 @@ from bianhe.quality.actions import (
     do_save_rule,
 )
 from bianhe.quality.describe import flag_text
+from bianhe.quality.expressions import RuleError, parse_rule
 from bianhe.quality.jobs import mark_stalled, start_in_background
 from bianhe.quality.models import (
     Explanation,
@@ -46,6 +47,8 @@ from bianhe.quality.queries import (
     risk_rows,
     yearly_completeness,
 )
+from bianhe.quality.rules import catalogue_members
+from bianhe.quality.tolerance import derived_tolerance, rounding_units
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.workflow import ROLE_LEVEL, TRANSITIONS
 from bianhe.roles import Action, Level
@@ -274,13 +277,27 @@ def rule_edit(request, rule_code=None):
                 "scope": ",".join(rule.scope_units.values_list("code", flat=True))}
     else:
         data = {"severity": Severity.WARNING, "missing_policy": MissingPolicy.SKIP_IF_ANY,
-                "tolerance": 0, "frequencies": [], "is_active": True}
+                "tolerance": None, "frequencies": [], "is_active": True}
     if request.method == "POST":
         data["scope"] = request.POST.get("scope", "")
     return render(request, "quality/rule_edit.html", {
         "rule": rule, "data": data, "errors": errors, "can_change": can_change,
+        "derived": _derived_tolerance(rule),
         "severities": Severity.choices, "policies": MissingPolicy.choices,
         "frequencies": Frequency.choices})
+
+
+def _derived_tolerance(rule) -> str | None:
+    """The tolerance the rounding of a saved rule's figures gives, as text (12 digits at most,
+    no float noise), or None for a new or unparsable rule."""
+    if rule is None:
+        return None
+    known = catalogue_members()
+    try:
+        parsed = parse_rule(rule.expression, indicators=known)
+    except RuleError:
+        return None
+    return f"{derived_tolerance(parsed, rounding_units(), known):.12g}"
 
 
 def outlier_settings_page(request):
