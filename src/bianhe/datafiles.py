@@ -25,10 +25,19 @@ def read_csv_file(path: Path, columns, error=DataFileError, *, extra_allowed: bo
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             header = reader.fieldnames or []
-            rows = list(reader)
+            rows, problems, line = [], [], 2
+            for row in reader:
+                # A row with more fields than the header puts the rest under None, one with
+                # fewer leaves None values: either way a value is in the wrong column.
+                fields = len(row) - 1 + len(row[None]) if None in row else sum(
+                    value is not None for value in row.values())
+                if fields != len(header):
+                    problems.append(f"line {line}: {fields} fields, but the header has "
+                                    f"{len(header)} (quote values that contain commas)")
+                rows.append(row)
+                line = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise error(path, [f"cannot read the file: {exc}"]) from None
-    problems = []
     missing = [column for column in columns if column not in header]
     if missing:
         problems.append(f"missing columns: {', '.join(missing)}")

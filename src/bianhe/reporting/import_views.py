@@ -37,8 +37,12 @@ def parse_upload(name: str, data: bytes) -> tuple[list[dict], list[Problem]]:
                                 % {"columns": ", ".join(unknown)})]
         return [{**r, "location": r.get("location") or _("item %(n)d") % {"n": i + 1}}
                 for i, r in enumerate(records)], []
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    try:
+        lines = _csv_lines(text)
+    except csv.Error as exc:
+        return [], [Problem(name, "", _("The CSV file cannot be read: %(error)s.")
+                            % {"error": exc})]
+    header = [h.strip() for h in lines[0][1]] if lines else []
     missing = [c for c in ("zone", "period", "indicator", "value") if c not in header]
     if missing:
         return [], [Problem(name, "", _("Missing columns: %(columns)s.")
@@ -47,11 +51,34 @@ def parse_upload(name: str, data: bytes) -> tuple[list[dict], list[Problem]]:
     if unknown:
         return [], [Problem(name, "", _("Unknown columns: %(columns)s.")
                             % {"columns": ", ".join(unknown)})]
+    # A row with more or fewer fields than the header is refused, never padded or cut: an
+    # unquoted 1,234.5 would otherwise be stored as 1 with 234.5 as the comment.
+    uneven = [Problem(_("line %(n)d") % {"n": line}, "",
+                      _("This line has %(found)d fields but the header has %(expected)d; "
+                        "put a value that contains a comma in double quotes (\"1,234.5\") "
+                        "or write it without thousands separators.")
+                      % {"found": len(fields), "expected": len(header)})
+              for line, fields in lines[1:] if len(fields) != len(header)]
+    if uneven:
+        return [], uneven
     rows = []
-    for line, row in enumerate(reader, start=2):
-        rows.append({**{k.strip(): v for k, v in row.items() if k},
+    for line, fields in lines[1:]:
+        rows.append({**{k: v for k, v in zip(header, fields, strict=True) if k},
                      "location": _("line %(n)d") % {"n": line}})
     return rows, []
+
+
+def _csv_lines(text: str) -> list[tuple[int, list[str]]]:
+    """The non-empty records of a CSV text with the line each starts on (a quoted value
+    may span lines); the first is the header."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records = []
+    start = 1
+    for fields in reader:
+        if fields:
+            records.append((start, fields))
+        start = reader.line_num + 1
+    return records
 
 
 def import_values(request):
