@@ -8,11 +8,22 @@ from django.utils import timezone
 
 from bianhe.access import NotInScope, can
 from bianhe.audit.forms import AuditFilterForm
+from bianhe.audit.labels import (
+    action_label,
+    actor_label,
+    changes,
+    object_type_label,
+    readable,
+)
 from bianhe.audit.models import AuditLog
 from bianhe.roles import Action
 
 EXPORT_COLUMNS = ("id", "at", "actor_name", "action", "object_type", "object_id",
-                  "object_repr", "source", "ip_address", "before", "after")
+                  "object_repr", "source", "ip_address", "before", "after",
+                  # Readable columns, as the page shows them; the raw ones stay for machines.
+                  "actor_label", "action_label", "object_type_label", "source_label",
+                  "changes")
+
 
 
 def _entries(request):
@@ -25,6 +36,7 @@ def _entries(request):
 def audit_list(request):
     form, entries = _entries(request)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = [readable(entry) for entry in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/list.html", {"form": form, "page": page,
@@ -50,6 +62,11 @@ def audit_export(request):
                 entry.source, entry.ip_address or "",
                 "" if entry.before is None else json.dumps(entry.before, ensure_ascii=False),
                 "" if entry.after is None else json.dumps(entry.after, ensure_ascii=False),
+                actor_label(entry.actor_name), action_label(entry.action),
+                object_type_label(entry.object_type), entry.get_source_display(),
+                "；".join(str(change) for change in
+                         changes(entry.object_type, entry.before, entry.after,
+                                 entry.action)),
             ])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from bianhe.access import get_restricted
 from bianhe.api_errors import model_errors
-from bianhe.audit.actions import request_context
+from bianhe.audit.actions import client_ip, request_context
 from bianhe.audit.models import Source
 from bianhe.periods import Period, PeriodError
 from bianhe.reporting.actions import do_transition
@@ -158,7 +158,8 @@ def list_values(request, filters: Query[ValueFilters]):
 def write_values(request, payload: ValuesIn):
     result = ingest(frame_from_records(
         [{**row.model_dump(), "location": f"rows[{i}]"} for i, row in enumerate(payload.rows)]),
-        actor=request.auth, source=Source.API, dry_run=payload.dry_run, label="API")
+        actor=request.auth, source=Source.API, dry_run=payload.dry_run, label="API",
+        ip_address=client_ip(request))
     body = {"created": result.created, "updated": result.updated,
             "unchanged": result.unchanged, "reports_created": result.reports_created,
             "dry_run": result.dry_run, "problem_count": result.problem_count,

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from bianhe.access import NotInScope, can, get_restricted
+from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
 from bianhe.catalog.models import CatalogVersion
 from bianhe.periods import Period, PeriodError
@@ -102,7 +103,8 @@ def upload(request, form, period):
                 # Problems of single cells (formulas) still let ingest check the rest, but
                 # then only as a dry run: nothing is written while any problem remains.
                 result = ingest(frame, actor=request.user, source=Source.EXCEL,
-                                dry_run=dry_run or bool(problems), label=upload.name)
+                                dry_run=dry_run or bool(problems), label=upload.name,
+                                ip_address=client_ip(request))
                 problems = sorted([*problems, *result.problems], key=_order(frame))
                 problem_count += result.problem_count
                 touched = sorted(set(frame["zone"]))

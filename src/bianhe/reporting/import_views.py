@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from bianhe.access import NotInScope, can
+from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
 from bianhe.reporting.forms import UploadForm
 from bianhe.reporting.ingest import COLUMNS, Problem, frame_from_records, ingest
@@ -95,7 +96,7 @@ def import_values(request):
             if not problems:
                 result = ingest(frame_from_records(rows), actor=request.user,
                                 source=Source.IMPORT, dry_run=form.cleaned_data["dry_run"],
-                                label=upload.name)
+                                label=upload.name, ip_address=client_ip(request))
                 problems = result.problems
     return render(request, "reporting/import.html",
                   {"form": form, "result": result, "problems": problems})

@@ -113,7 +113,8 @@ def _text(series: pd.Series, upper: bool = False) -> pd.Series:
 
 
 def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
-           today: dt.date | None = None, label: str = "") -> IngestResult:
+           today: dt.date | None = None, label: str = "",
+           ip_address: str | None = None) -> IngestResult:
     """Check every row; write all of them (unless ``dry_run``) or none.
 
     ``actor`` None is the platform itself (demo and fixture loaders), which may write into
@@ -315,7 +316,8 @@ def ingest(rows: pd.DataFrame, *, actor, source: str, dry_run: bool = False,
                "unchanged": result.unchanged, "reports_created": result.reports_created}
     try:
         _write(frame[frame["changed"]], existing, zone_rows, versions, forms_by_id, periods,
-               actor=actor, source=source, label=label, summary=summary)
+               actor=actor, source=source, label=label, summary=summary,
+               ip_address=ip_address)
     except _Conflict as conflict:
         result.problems = [Problem("", "", str(conflict))]
         result.problem_count = 1
@@ -461,7 +463,7 @@ def _messages(bounds: pd.Series, mask: pd.Series, message) -> pd.Series | str:
 
 def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dict,
            forms_by_id: dict, periods: dict, *, actor, source: str, label: str,
-           summary: dict) -> None:
+           summary: dict, ip_address: str | None = None) -> None:
     """Write the changed rows, their history and the import's audit row in one transaction.
 
     The reports are locked and their status checked again first: a report submitted between
@@ -519,9 +521,14 @@ def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dic
             Report.objects.filter(pk__in=ids[start:start + CHUNK]).update(
                 updated_at=now, values_changed_at=now)
         if source in (Source.EXCEL, Source.IMPORT, Source.API):
+            # The reports written into: the one report's id (an Excel form is one report),
+            # else the list, so the row leads to what changed.
+            touched = sorted(pk for pk, _status in current.values())
             record(actor=actor, action="reporting.values.import",
-                   object_type="reporting.report", object_repr=label[:200], source=source,
-                   after=summary)
+                   object_type="reporting.report",
+                   object_id=str(touched[0]) if len(touched) == 1 else "",
+                   object_repr=label[:200], source=source, ip_address=ip_address,
+                   after={**summary, "reports": touched[:100]})
 
 
 _VARYING = ("zone_id", "form_id", "period", "catalog_version_id", "province_code", "deadline")

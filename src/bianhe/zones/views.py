@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
+from bianhe.audit.labels import readable
 from bianhe.audit.models import AuditLog
 from bianhe.roles import Action, Level
 from bianhe.web.forms import add_action_errors
@@ -56,10 +57,9 @@ def zone_export(request):
 
 def zone_detail(request, code):
     zone = get_restricted(OrgUnit.objects.select_related("parent"), request.user, code=code)
-    history = (
-        AuditLog.objects.restrict(request.user)
-        .filter(object_type="zones.orgunit", object_id=str(zone.pk))[:20]
-    )
+    history = [readable(entry) for entry in
+               AuditLog.objects.restrict(request.user)
+               .filter(object_type="zones.orgunit", object_id=str(zone.pk))[:20]]
     return render(request, "zones/detail.html", {
         "zone": zone,
         "can_edit": can(request.user, Action.CHANGE),
