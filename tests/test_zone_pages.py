@@ -1,3 +1,5 @@
+import re
+
 from bianhe.audit.models import AuditLog
 from bianhe.zones.models import OrgUnit
 
@@ -30,7 +32,30 @@ def test_the_registry_export_is_the_same_scoped_list_as_csv(client_for):
 def test_the_zone_page_shows_sources_and_marks_unverified_facts(client_for):
     html = client_for("ministry_analyst").get("/zones/BECZ-LN-01/").content.decode()
     assert "丹东边境经济合作区" in html and "neamco.com" in html
-    assert "未核实" in html  # approved area unknown
+    # The approved area is unknown: it says so, and who may fill it in.
+    assert "待补充（部级管理员可编辑）" in html
+
+
+def test_sources_that_are_not_government_documents_are_references_to_verify(client_for):
+    from bianhe.web.readable import is_official_source
+
+    assert is_official_source("商务部办公厅《关于……的通知》（商办资函〔2021〕163号）")
+    assert is_official_source("https://www.mofcom.gov.cn/article/xxx.html")
+    assert not is_official_source("https://neamco.com/01gmrb/x.htm")
+    assert not is_official_source("https://gov.cn.example.com/x")
+    html = client_for("ministry_analyst").get("/zones/BECZ-LN-01/").content.decode()
+    section = html[html.index("参考来源"):]
+    assert "neamco.com" in section[:1000] and "待核实" in section[:1000]
+    assert "资料来源" not in html
+
+
+def test_an_empty_fact_is_never_silently_blank(client_for):
+    zone = OrgUnit.objects.get(code="BECZ-GX-01")
+    OrgUnit.objects.filter(pk=zone.pk).update(host_area="", notes="", area_basis="")
+    html = client_for("pingxiang_reporter").get(f"/zones/{zone.code}/").content.decode()
+    blank = re.findall(r"<dd>\s*</dd>", html)
+    assert not blank, blank
+    assert html.count("待补充（部级管理员可编辑）") >= 3
 
 
 def test_an_edit_with_an_impossible_validity_is_refused_in_chinese(client_for):

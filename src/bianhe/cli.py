@@ -171,17 +171,36 @@ def _demo_people():
     from bianhe.zones.models import OrgUnit
 
     people = [
-        ("demo-admin", "部级管理员(演示)", Role.MINISTRY_ADMIN, []),
-        ("demo-analyst", "部级分析员(演示)", Role.MINISTRY_ANALYST, []),
+        ("demo-admin", "部级管理员（演示）", Role.MINISTRY_ADMIN, []),
+        ("demo-analyst", "部级分析员（演示）", Role.MINISTRY_ANALYST, []),
     ]
     for unit in OrgUnit.objects.filter(level=Level.PROVINCE).order_by("code"):
         people.append((f"demo-reviewer-{unit.code.split('-')[-1].lower()}",
-                       f"{unit.name_zh}审核员(演示)", Role.PROVINCE_REVIEWER, [unit.code]))
+                       f"{unit.name_zh}审核员（演示）", Role.PROVINCE_REVIEWER, [unit.code]))
     for unit in OrgUnit.objects.filter(level=Level.ZONE).order_by("path"):
-        people.append((f"demo-reporter-{unit.code.lower()}", f"{unit.name_zh}填报员(演示)",
+        people.append((f"demo-reporter-{unit.code.lower()}", f"{unit.name_zh}填报员（演示）",
                        Role.ZONE_REPORTER, [unit.code]))
-    people.append(("demo-observer", "观察员(演示,广西、云南)", Role.OBSERVER, ["CN-GX", "CN-YN"]))
+    people.append(("demo-observer", "观察员（演示，广西、云南）", Role.OBSERVER,
+                   ["CN-GX", "CN-YN"]))
     return people
+
+
+def role_label(role: str) -> str:
+    """A role as the demo login table shows it: its Chinese name (部级管理员), never its code."""
+    from django.utils import translation
+
+    from bianhe.roles import Role
+
+    with translation.override("zh-hans"):
+        return str(Role(role).label)
+
+
+def scope_label(codes) -> str:
+    """The scope of a demo login in names: 广西壮族自治区、云南省; 全部 for the ministry."""
+    from bianhe.zones.models import OrgUnit
+
+    names = dict(OrgUnit.objects.filter(code__in=codes).values_list("code", "name_zh"))
+    return "、".join(names.get(code, code) for code in codes) or "全部"
 
 
 def ensure_demo_users() -> list[tuple[str, str, str]]:
@@ -197,7 +216,7 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
             user = _create_user(username, DEMO_PASSWORD, role, _units(codes), display_name)
         elif not user.check_password(DEMO_PASSWORD):
             do_set_password(None, user, DEMO_PASSWORD, source=Source.CLI)
-        logins.append((username, str(user.get_role_display()), "、".join(codes) or "全部"))
+        logins.append((username, role_label(role), scope_label(codes)))
     return logins
 
 
@@ -218,7 +237,7 @@ def cmd_demo(args) -> None:
     from rich.table import Table
 
     table = Table(title=f"演示账号 Demo logins — 密码 password: {DEMO_PASSWORD}")
-    for column in ("username", "role", "scope"):
+    for column in ("账号", "角色", "范围"):
         table.add_column(column)
     for row in logins:
         table.add_row(*row)

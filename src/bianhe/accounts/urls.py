@@ -6,7 +6,7 @@ from bianhe.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", login_not_required(auth_views.LoginView.as_view(
+    path("login/", login_not_required(views.LandingLoginView.as_view(
         template_name="accounts/login.html", redirect_authenticated_user=True)), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),

@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,8 +19,18 @@ from bianhe.accounts.actions import (
 from bianhe.accounts.forms import TokenCreateForm, UserCreateForm, UserEditForm
 from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.actions import request_context
-from bianhe.roles import Action
+from bianhe.roles import Action, Role
 from bianhe.web.forms import add_action_errors
+
+
+class LandingLoginView(LoginView):
+    """The login page; after it, each role lands where its work is. An observer, who
+    reviews and reports nothing, lands on the analytics dashboard of its zones."""
+
+    def get_default_redirect_url(self):
+        if getattr(self.request.user, "role", None) == Role.OBSERVER:
+            return reverse("analytics:dashboard")
+        return super().get_default_redirect_url()
 
 
 def password_change(request):

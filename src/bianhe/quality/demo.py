@@ -11,10 +11,10 @@ from bianhe.quality.actions import do_accept_explanation, do_explain
 from bianhe.quality.models import Explanation, ExplanationStatus, Severity
 
 EXPLANATIONS = (
-    "(演示说明)已与企业统计台账核对,数据属实。",
-    "(演示说明)当期有大宗订单集中报关,数值偏高属实。",
-    "(演示说明)重点项目集中投产,已与统计部门核实。",
-    "(演示说明)口岸通关政策调整后货运量集中释放,已核实。",
+    "（演示说明）已与企业统计台账核对，数据属实。",
+    "（演示说明）当期有大宗订单集中报关，数值偏高属实。",
+    "（演示说明）重点项目集中投产，已与统计部门核实。",
+    "（演示说明）口岸通关政策调整后货运量集中释放，已核实。",
 )
 
 

@@ -52,6 +52,14 @@ from bianhe.quality.tolerance import derived_tolerance, rounding_units
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.workflow import ROLE_LEVEL, TRANSITIONS
 from bianhe.roles import Action, Level
+from bianhe.web.readable import (
+    OUTLIER_METHODS,
+    expression_in_words,
+    frequency_labels,
+    indicator_label,
+    indicator_names,
+    months_between,
+)
 from bianhe.zones.models import OrgUnit
 
 
@@ -91,8 +99,10 @@ def followup(request):
         province = ""
     show_all = request.GET.get("all") == "1"
     rows = followup_rows(request.user, province=province, only_open=not show_all)
+    names = indicator_names()
     for row in rows:
         row["texts"] = [flag_text(flag) for flag in row["flags"]]
+        row["label"] = indicator_label(row["indicator"], row["member"], names)
     return render(request, "quality/followup.html", {
         "rows": rows, "provinces": provinces, "province": province, "show_all": show_all})
 
@@ -143,9 +153,10 @@ def _grid_row(request, report, indicator, member, *, error=""):
 # --- completeness, timeliness and scores ---------------------------------------------------
 
 def _form_and_year(request):
+    from bianhe.reporting.views import default_form
+
     forms = list(ReportForm.objects.filter(is_active=True))
-    form = next((f for f in forms if f.code == request.GET.get("form")),
-                forms[0] if forms else None)
+    form = default_form(forms, request.GET.get("form"))
     if form is None:
         raise NotInScope
     return forms, form, _year(request)
@@ -155,7 +166,7 @@ def completeness_page(request):
     forms, form, year = _form_and_year(request)
     periods = periods_of_year(form, year)
     data = completeness(request.user, form, periods, _today())
-    trend = {"periods": [p.code for p in periods],
+    trend = {"periods": [p.label() for p in periods],
              "on_time": [data["totals"][p.code]["on_time_share"] for p in periods],
              "received": [data["totals"][p.code]["received"] for p in periods],
              "expected": [data["totals"][p.code]["expected"] for p in periods]}
@@ -226,8 +237,15 @@ def _blank(value):
 
 def rules_page(request):
     mark_stalled()
+    names = indicator_names()
+    rules = list(Rule.objects.prefetch_related("scope_units"))
+    for rule in rules:
+        rule.expression_words = expression_in_words(rule.expression, names)
+        rule.frequency_words = frequency_labels(rule.frequencies)
+    first, last = _default_range()
     return render(request, "quality/rules.html", {
-        "rules": Rule.objects.prefetch_related("scope_units"),
+        "rules": rules,
+        "months": months_between(Period.parse(f"{int(first[:4]) - 2}M01"), Period.parse(last)),
         "config": OutlierConfig.current(), "runs": QualityRun.objects.all()[:10],
         "can_change": can(request.user, Action.CHANGE),
         "default_range": _default_range()})
@@ -316,7 +334,8 @@ def outlier_settings_page(request):
             messages.success(request, _("The outlier settings were saved."))
         return redirect("quality:rules")
     return render(request, "quality/outliers.html", {
-        "config": config, "methods": METHODS, "severities": Severity.choices,
+        "config": config, "methods": [(m, OUTLIER_METHODS.get(m, m)) for m in METHODS],
+        "severities": Severity.choices,
         "can_change": can(request.user, Action.CHANGE)})
 
 

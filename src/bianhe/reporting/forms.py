@@ -10,8 +10,12 @@ class ReportFilterForm(forms.Form):
     form = forms.ModelChoiceField(label=_("Form"), required=False, to_field_name="code",
                                   queryset=ReportForm.objects.filter(is_active=True),
                                   empty_label=_("All"))
-    period = forms.CharField(label=_("Period"), required=False, max_length=8,
-                             help_text=_("e.g. 2024M06, 2024Q2, 2024"))
+    period = forms.ChoiceField(label=_("Period"), required=False, choices=[("", _("All"))])
+
+    def __init__(self, *args, periods=(), **kwargs):
+        """``periods``: the (code, label) pairs the user's reports have, newest first."""
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [("", _("All")), *periods]
 
 
 class UploadForm(forms.Form):

@@ -7,20 +7,26 @@ does (a returned report resubmitted, an overdue report sent).
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bianhe.formatting import date_zh
 from bianhe.reporting.models import Report, Status
 from bianhe.reporting.queries import due_reports
 from bianhe.reporting.workflow import ROLE_LEVEL
 
 
 def notices_for(user) -> list[dict]:
+    """Each notice: level, url, text, and ``older`` (a return from before this year, which
+    the home page folds away below this year's)."""
     level = ROLE_LEVEL.get(getattr(user, "role", None))
     notices: list[dict] = []
+    this_year = str(timezone.localdate().year)
     if level == "zone":
         for report in Report.objects.restrict(user).filter(status=Status.RETURNED) \
-                .select_related("zone", "form")[:20]:
-            notices.append({"level": "warning", "url": _entry_url(report), "text": _(
+                .select_related("zone", "form").order_by("-period", "zone__path")[:20]:
+            notices.append({"level": "warning", "url": _entry_url(report),
+                            "older": not report.period.startswith(this_year), "text": _(
                 "%(zone)s %(form)s %(period)s was returned: %(reason)s") % {
                 "zone": report.zone.name, "form": report.form.name_zh,
                 "period": report.period_obj.label(cumulative=True),
@@ -34,14 +40,17 @@ def notices_for(user) -> list[dict]:
             notices.append({"level": "error" if item["overdue"] else "info", "url": url,
                             "text": template % {"form": item["form"].name_zh,
                                                 "period": item["period"].label(cumulative=True),
-                                                "deadline": item["deadline"].isoformat()}})
+                                                "deadline": date_zh(item["deadline"])}})
     elif level in ("province", "ministry"):
         waiting = Status.SUBMITTED if level == "province" else Status.APPROVED
         count = Report.objects.restrict(user).filter(status=waiting).count()
         if count:
-            notices.append({"level": "info", "url": reverse("reporting:list"), "text": _(
-                "%(n)d reports are waiting for your review.") % {"n": count}})
-    return notices
+            text = (_("%(n)d reports are waiting for your review.") if level == "province"
+                    else _("%(n)d reports are waiting for your acceptance."))
+            notices.append({"level": "info", "url": reverse("reporting:list"),
+                            "text": text % {"n": count}})
+    # This year's first (due and overdue, then this year's returns), older returns last.
+    return sorted(notices, key=lambda notice: notice.get("older", False))
 
 
 def _entry_url(report) -> str:

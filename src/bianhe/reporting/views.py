@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
-from bianhe.catalog.models import CatalogVersion
+from bianhe.catalog.models import CatalogVersion, Frequency
 from bianhe.periods import Period, PeriodError
 from bianhe.reporting.actions import (
     do_save_values,
@@ -27,6 +27,7 @@ from bianhe.reporting.queries import cell_history, due_reports, entry_grid, time
 from bianhe.reporting.windows import is_open
 from bianhe.reporting.workflow import ROLE_LEVEL, TRANSITIONS, available
 from bianhe.roles import Action, Level
+from bianhe.web.readable import period_choices
 from bianhe.zones.models import OrgUnit
 
 
@@ -41,7 +42,11 @@ def report_list(request):
     """The worklist: what this role has to act on first, then everything it may see."""
     user = request.user
     reports = Report.objects.restrict(user).select_related("zone", "form")
-    filters = ReportFilterForm(request.GET or None)
+    periods = period_choices(reports.order_by().values_list("period", flat=True).distinct())
+    query = request.GET.copy()
+    if query.get("period"):
+        query["period"] = query["period"].upper()
+    filters = ReportFilterForm(query or None, periods=periods)
     if filters.is_bound and filters.is_valid():
         data = filters.cleaned_data
         if data["status"]:
@@ -49,16 +54,24 @@ def report_list(request):
         if data["form"]:
             reports = reports.filter(form=data["form"])
         if data["period"]:
-            reports = reports.filter(period=data["period"].upper())
+            reports = reports.filter(period=data["period"])
     level = ROLE_LEVEL.get(user.role)
     waiting_status = {"zone": Status.RETURNED, "province": Status.SUBMITTED,
                       "ministry": Status.APPROVED}.get(level)
     waiting = reports.filter(status=waiting_status) if waiting_status else reports.none()
+    if level == "zone":
+        # A reporter's returned reports: this year's first, older ones folded away.
+        waiting = waiting.order_by("-period", "zone__path", "form__code")
     bulk = {"province": "approve", "ministry": "accept"}.get(level)
     page = Paginator(reports.order_by("-period", "zone__path", "form__code"), 50).get_page(
         request.GET.get("page"))
+    waiting = list(waiting[:200])
+    year = str(_today().year)
+    current = [r for r in waiting if r.period.startswith(year)] if level == "zone" else waiting
+    older = [r for r in waiting if not r.period.startswith(year)] if level == "zone" else []
     return render(request, "reporting/list.html", {
-        "filters": filters, "page": page, "waiting": waiting[:200],
+        "filters": filters, "page": page, "waiting": waiting, "waiting_current": current,
+        "waiting_older": older, "year": _today().year,
         "waiting_status": waiting_status, "bulk": TRANSITIONS.get(bulk) if bulk else None,
         "due": due_reports(user) if level == "zone" else [],
     })
@@ -207,17 +220,34 @@ def history(request, code, form, period):
     })
 
 
+def default_form(forms, code: str | None):
+    """The form asked for, else the monthly one (the form most people look at), else the
+    first."""
+    return (next((f for f in forms if f.code == code), None)
+            or next((f for f in forms if f.frequency == "monthly"), None)
+            or (forms[0] if forms else None))
+
+
+def recent_periods(frequency: str, today, years: int = 3) -> list[Period]:
+    """This period and those before it, back to January of ``years - 1`` years ago."""
+    period = Period.containing(today, frequency)
+    result = []
+    while period.year > today.year - years:
+        result.append(period)
+        period = period.previous()
+    return result
+
+
 def timeliness(request):
     """Expected, received on time, late and missing, per zone, for one form and period."""
     forms = list(ReportForm.objects.filter(is_active=True))
-    form = next((f for f in forms if f.code == request.GET.get("form")), forms[0] if forms
-                else None)
+    form = default_form(forms, request.GET.get("form"))
     if form is None:
         raise NotInScope
     today = _today()
     default = Period.containing(today, form.frequency).previous()
     try:
-        period = Period.parse(request.GET.get("period") or default.code)
+        period = Period.parse((request.GET.get("period") or default.code).upper())
     except PeriodError:
         period = default
     if period.frequency != form.frequency:
@@ -225,9 +255,12 @@ def timeliness(request):
     rows = timeliness_rows(request.user, form, period, today)
     totals = {key: sum(1 for row in rows if row["state"] == key)
               for key in ("on_time", "late", "missing", "pending")}
+    choices = recent_periods(form.frequency, today)
+    if period not in choices:
+        choices = sorted({period, *choices}, reverse=True)
     return render(request, "reporting/timeliness.html", {
         "forms": forms, "form": form, "period": period, "rows": rows, "totals": totals,
-        "expected": len(rows)})
+        "expected": len(rows), "periods": choices})
 
 
 def form_list(request):
@@ -249,8 +282,12 @@ def form_list(request):
     rows = [{"form": form, "current": Period.containing(today, form.frequency),
              "open_now": is_open(form, Period.containing(today, form.frequency), today)}
             for form in forms]
+    frequencies = dict(Frequency.choices)
+    period_groups = [(frequencies[f], recent_periods(f, today))
+                     for f in ("monthly", "quarterly", "annual")]
     return render(request, "reporting/forms.html", {
-        "rows": rows, "can_change": can(request.user, Action.CHANGE)})
+        "rows": rows, "can_change": can(request.user, Action.CHANGE),
+        "period_groups": period_groups})
 
 
 def changes_export(request):

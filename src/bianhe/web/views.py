@@ -28,8 +28,10 @@ def home(request):
         .annotate(zones=Count("id"))
         .order_by("parent__code")
     ]
+    notices = notices_for(user)
     context = {
-        "notices": notices_for(user),
+        "notices": notices,
+        "older_notices": [notice for notice in notices if notice.get("older")],
         "year": year,
         "scope_units": user.scope_units.order_by("path") if user.role else [],
         "zones": zones,

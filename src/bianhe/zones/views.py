@@ -13,6 +13,7 @@ from bianhe.audit.labels import readable
 from bianhe.audit.models import AuditLog
 from bianhe.roles import Action, Level
 from bianhe.web.forms import add_action_errors
+from bianhe.web.readable import split_sources
 from bianhe.zones.actions import do_create_org_unit, do_update_org_unit
 from bianhe.zones.forms import NewZoneForm, ZoneFilterForm, ZoneForm
 from bianhe.zones.models import OrgUnit
@@ -60,8 +61,11 @@ def zone_detail(request, code):
     history = [readable(entry) for entry in
                AuditLog.objects.restrict(request.user)
                .filter(object_type="zones.orgunit", object_id=str(zone.pk))[:20]]
+    official, reference = split_sources(zone.sources)
     return render(request, "zones/detail.html", {
-        "zone": zone,
+        "zone": zone, "official_sources": official, "reference_sources": reference,
+        # Who may complete an empty fact: zones are edited by the ministry only.
+        "missing": _("to be completed (the ministry administrator may edit)"),
         "can_edit": can(request.user, Action.CHANGE),
         "history": history,
     })
