@@ -9,15 +9,19 @@ action missing here.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bianhe.audit.actions import SYSTEM_ACTOR
-from bianhe.formatting import period_label
+from bianhe.formatting import date_zh, period_label
 
 #: Every action name passed to ``record()``, with its label.
 ACTION_LABELS = {
@@ -78,6 +82,22 @@ PERIOD_KEYS = frozenset({"period", "from", "to", "period_from", "period_to"})
 #: Keys holding a {choice: count} dict, with the model and field whose choices name the keys.
 NESTED_CHOICES = {"statuses": ("reporting.report", "status"),
                   "by_check": ("quality.flag", "kind")}
+
+#: Keys holding a list of choices, with the model and field whose choices name them.
+LIST_CHOICES = {"frequencies": ("catalog.indicator", "frequency")}
+
+#: Renderers for values written in a language of their own (a rule's expression), which
+#: the app that owns that language registers in its ``AppConfig.ready`` — so the audit
+#: app, which every app imports, imports none of them. Each takes (value, context): the
+#: context is one dict per page, where a renderer keeps what it looked up once.
+VALUE_RENDERERS: dict[str, Callable[[object, dict], str]] = {}
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def register_value_renderer(key: str, renderer: Callable[[object, dict], str]) -> None:
+    VALUE_RENDERERS[key] = renderer
+
 
 #: Keys of before/after that are not fields of the object's model.
 EXTRA_FIELDS = {
@@ -148,7 +168,7 @@ class Change:
 
 
 def changes(object_type: str, before: dict | None, after: dict | None,
-            action: str = "") -> list[Change]:
+            action: str = "", context: dict | None = None) -> list[Change]:
     """Each key whose value differs, in the order the row names them, as readable text.
 
     A creation lists its values with "—" as the old one; a removal its old values with "—"
@@ -156,9 +176,10 @@ def changes(object_type: str, before: dict | None, after: dict | None,
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     model = _model(ACTION_MODELS.get(action, object_type))
+    context = {} if context is None else context
     keys = [*after, *(key for key in before if key not in after)]
-    return [Change(field_label(model, key), value_text(model, key, before.get(key)),
-                   value_text(model, key, after.get(key)))
+    return [Change(field_label(model, key), value_text(model, key, before.get(key), context),
+                   value_text(model, key, after.get(key), context))
             for key in keys if key not in before or before.get(key) != after.get(key)]
 
 
@@ -170,9 +191,13 @@ def field_label(model, key: str) -> str:
     return str(label) if label is not None else key
 
 
-def value_text(model, key: str, value) -> str:
+def value_text(model, key: str, value, context: dict | None = None) -> str:
     if value is None or value == "" or value == []:
         return EMPTY
+    if key in VALUE_RENDERERS and isinstance(value, str | list):
+        return VALUE_RENDERERS[key](value, {} if context is None else context)
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return _datetime_text(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if key in PERIOD_KEYS and isinstance(value, str):
@@ -184,6 +209,10 @@ def value_text(model, key: str, value) -> str:
         nested_model, name = NESTED_CHOICES[key]
         choices = dict(_field(_model(nested_model), name).flatchoices)
         return "；".join(f"{choices.get(k, k)}：{v}" for k, v in value.items())
+    if key in LIST_CHOICES and isinstance(value, list):
+        choice_model, name = LIST_CHOICES[key]
+        choices = dict(_field(_model(choice_model), name).flatchoices)
+        return "、".join(str(choices.get(item, item)) for item in value)
     field = _field(model, key)
     if field is not None and field.choices and not isinstance(value, list | dict):
         return str(dict(field.flatchoices).get(value, value))
@@ -194,12 +223,27 @@ def value_text(model, key: str, value) -> str:
     return str(value)
 
 
-def readable(entry):
-    """Attach to an AuditLog row the words the pages show: labels and the changes."""
+def _datetime_text(value: str) -> str:
+    """An ISO timestamp as recorded → "2027年3月7日 13:36" in the platform's time zone."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{date_zh(moment.date())} {moment:%H:%M}"
+
+
+def readable(entry, context: dict | None = None):
+    """Attach to an AuditLog row the words the pages show: labels and the changes.
+
+    Pass one ``context`` dict for all the rows of a page, so that a renderer looks up what
+    it needs (indicator names) once per page, not once per row."""
     entry.actor_label = actor_label(entry.actor_name)
     entry.action_label = action_label(entry.action)
     entry.object_type_label = object_type_label(entry.object_type)
-    entry.changes = changes(entry.object_type, entry.before, entry.after, entry.action)
+    entry.changes = changes(entry.object_type, entry.before, entry.after, entry.action,
+                            context)
     return entry
 
 

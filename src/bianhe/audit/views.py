@@ -36,7 +36,8 @@ def _entries(request):
 def audit_list(request):
     form, entries = _entries(request)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    page.object_list = [readable(entry) for entry in page.object_list]
+    context: dict = {}
+    page.object_list = [readable(entry, context) for entry in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/list.html", {"form": form, "page": page,
@@ -54,6 +55,7 @@ def audit_export(request):
     writer = csv.writer(_Echo())
 
     def rows():
+        context: dict = {}
         yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
         for entry in entries.iterator(chunk_size=2000):
             yield writer.writerow([
@@ -66,7 +68,7 @@ def audit_export(request):
                 object_type_label(entry.object_type), entry.get_source_display(),
                 "；".join(str(change) for change in
                          changes(entry.object_type, entry.before, entry.after,
-                                 entry.action)),
+                                 entry.action, context)),
             ])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -58,6 +58,13 @@ def read_catalogue(path: Path) -> list[dict]:
     return rows
 
 
+def _note(path: Path) -> str:
+    """What the audit row says of where the catalogue came from (recorded text, Chinese)."""
+    if path == DEFAULT_CATALOGUE:
+        return "由随平台发布的指标目录文件导入"
+    return f"由文件“{path.name}”导入"
+
+
 def load_catalogue(year: int, path: Path | str | None = None, *, actor=None,
                    source: str = Source.CLI) -> CatalogVersion | None:
     """Create ``year``'s catalogue from the file; None when that year has one already."""
@@ -67,7 +74,7 @@ def load_catalogue(year: int, path: Path | str | None = None, *, actor=None,
     rows = read_catalogue(path)
     try:
         return do_create_version(actor, year, [fields for _line, fields in rows],
-                                 source=source, note=f"loaded from {path.name}")
+                                 source=source, note=_note(path))
     except ValidationError as exc:
         messages = [f"{field}: {m}" for field, ms in getattr(exc, "message_dict", {
             "__all__": exc.messages}).items() for m in ms]

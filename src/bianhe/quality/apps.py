@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class QualityConfig(AppConfig):
     name = "bianhe.quality"
     verbose_name = _("Data quality")
+
+    def ready(self):
+        # A rule's expression is written in indicator codes; the audit log shows it with
+        # indicator names and function words, as the rules page does.
+        from bianhe.audit.labels import register_value_renderer
+
+        register_value_renderer("expression", expression_for_audit)
+
+
+def expression_for_audit(expression: str, context: dict) -> str:
+    from bianhe.web.readable import expression_in_words, indicator_names
+
+    if "indicator_names" not in context:
+        context["indicator_names"] = indicator_names()
+    return expression_in_words(expression, context["indicator_names"])

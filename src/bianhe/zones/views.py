@@ -58,7 +58,8 @@ def zone_export(request):
 
 def zone_detail(request, code):
     zone = get_restricted(OrgUnit.objects.select_related("parent"), request.user, code=code)
-    history = [readable(entry) for entry in
+    context: dict = {}
+    history = [readable(entry, context) for entry in
                AuditLog.objects.restrict(request.user)
                .filter(object_type="zones.orgunit", object_id=str(zone.pk))[:20]]
     official, reference = split_sources(zone.sources)
