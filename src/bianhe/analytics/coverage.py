@@ -142,8 +142,11 @@ class Coverage:
         expected = {SCOPE: expected_by_year(scope_zones, years)}
         expected[EVERY] = expected_by_year(every_zones, years) if every_zones is not None \
             else expected[SCOPE]
-        monthly = [c for c, d in definitions.items() if d.frequency == MONTHLY]
-        return cls(definitions, months, counts, expected, lead=monthly or list(definitions))
+        # A month's coverage is of the monthly key indicators that anybody reports at all.
+        reported = {code for code, _p in counts}
+        monthly = [c for c, d in definitions.items() if d.frequency == MONTHLY and c in reported]
+        lead = monthly or [c for c in definitions if c in reported]
+        return cls(definitions, months, counts, expected, lead=lead)
 
     def cell(self, code: str, reported: str | None, of: str = SCOPE) -> Cover:
         """Coverage of one indicator at one reported period."""
@@ -163,8 +166,9 @@ class Coverage:
             return Cover(0, 0)
         return min(covers, key=lambda c: c.included)
 
-    def has_own(self, month: Period) -> bool:
-        return any(self.at(code, month, OWN).included for code in self.lead)
+    def has_any(self, month: Period, of: str = SCOPE) -> bool:
+        """Some zone has an official figure of a lead indicator for ``month``."""
+        return any(self.at(code, month, of).included for code in self.lead)
 
 
 @dataclass
@@ -192,7 +196,7 @@ def _detail(coverage: Coverage, chosen: Period, of: str) -> str:
         if month < chosen:
             continue
         cover = coverage.of_month(month, of)
-        if month > chosen and not cover.included:
+        if month > chosen and not coverage.has_any(month, of):
             continue
         label = formatting.period_label(month, cumulative=True) if month == chosen \
             else _short(month, chosen.year)
@@ -212,8 +216,7 @@ def choose(coverage: Coverage, requested: str | None, *, own_zone: bool = False)
     """
     of = EVERY if own_zone else SCOPE
     level = threshold()
-    usable = [m for m in coverage.months
-              if (coverage.has_own(m) if own_zone else coverage.of_month(m, SCOPE).included)]
+    usable = [m for m in coverage.months if coverage.has_any(m, OWN if own_zone else SCOPE)]
     if not usable:
         return Choice(None)
     options = []
