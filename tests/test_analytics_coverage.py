@@ -167,3 +167,26 @@ def test_growth_is_written_in_words_and_rates_move_in_percentage_points(people, 
         html = page(client_for("pingxiang_reporter"), url)
         assert "降低15.1个百分点" in html and "增长25.0%" in html
         assert "-75.5%" not in html and "+25.0%" not in html
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("150", "BIANHE_COVERAGE_THRESHOLD=150 is above the maximum of 100"),
+    ("0", "BIANHE_COVERAGE_THRESHOLD=0 is below the minimum of 1"),
+    ("all", "BIANHE_COVERAGE_THRESHOLD='all' is not an integer"),
+])
+def test_the_platform_refuses_a_threshold_that_is_not_a_percentage(tmp_path, value, message):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BIANHE_HOME": str(tmp_path), "BIANHE_COVERAGE_THRESHOLD": value}
+    result = subprocess.run([sys.executable, "-m", "bianhe.cli", "check"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_no_ranking_of_two_zones(client_for, two_of_twenty):
+    html = page(client_for("ministry_admin"), f"{DASHBOARD}?period={PARTIAL}")
+    assert 'id="top-zones"' not in html
+    assert "20个园区中仅2个有正式数据，不足以排出位次" in html
