@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from analytics_data import put
 from bianhe.access import NotInScope
-from bianhe.analytics.dashboards import build_dashboard, demo_note
+from bianhe.analytics.dashboard_common import demo_note
+from bianhe.analytics.dashboards import build_dashboard
 from bianhe.analytics.facts import rebuild
 from bianhe.analytics.profile import build_profile
 from bianhe.analytics.queries import run
@@ -81,7 +82,7 @@ def test_the_ministry_headline_is_the_total_of_every_zone_with_its_growth(people
     assert data["period"]["code"] == NOW
     assert tile(data, "FAI")["value"] == pytest.approx(120.0)
     html = page(client_for("ministry_admin"))
-    assert "1,000.0" in html and "+8.7%" in html
+    assert "1,000.0万元" in html and "增长8.7%" in html and "+8.7%" not in html
     assert f"{LAST}年1—6月" in html
 
 
@@ -155,11 +156,11 @@ def test_the_province_reviewer_sees_its_zones_beside_the_median_of_all_zones(peo
     assert {row["code"] for row in data["rows"]} == set(
         OrgUnit.objects.filter(parent__code="CN-XJ").values_list("code", flat=True))
     trade_column = [c["code"] for c in data["columns"]].index("TRADE_TOTAL")
-    assert data["columns"][trade_column]["median_text"] == "250.0"  # median of 4 zones
+    assert data["columns"][trade_column]["median_text"] == "250.0万元"  # median of 4 zones
     xj1 = next(row for row in data["rows"] if row["code"] == XJ1)
-    assert xj1["cells"][trade_column]["value_text"] == "300.0"
+    assert xj1["cells"][trade_column]["value_text"] == "300.0万元"
     assert xj1["cells"][trade_column]["position"] == "above"
-    assert xj1["cells"][trade_column]["growth_text"] == "+0.0%"
+    assert xj1["cells"][trade_column]["growth_text"] == "持平"
     parsed(data["table_url"])
     html = page(client_for("xinjiang_reviewer"))
     assert "300.0" in html and "250.0" in html
@@ -170,7 +171,7 @@ def test_the_observer_sees_the_units_of_its_scope(people, client_for, trade):
     data = build_dashboard(people["northeast_observer"])
     assert data["kind"] == "scoped"
     hl1 = next(row for row in data["rows"] if row["code"] == HL1)
-    assert hl1["cells"][0]["value_text"] == "200.0"
+    assert hl1["cells"][0]["value_text"] == "200.0万元"
     html = page(client_for("northeast_observer"))
     assert not [m for m in hidden_markers("northeast_observer") if m in html]
 
@@ -183,8 +184,8 @@ def test_the_zone_reporter_sees_its_rank_among_all_zones_and_its_profile_link(pe
     assert data["kind"] == "zone"
     row = next(r for r in data["rows"] if r["code"] == "TRADE_TOTAL")
     assert (row["rank"], row["ranked"]) == (1, 4)
-    assert row["value_text"] == "400.0" and row["growth_text"] == "+25.0%"
-    assert row["median_text"] == "250.0"
+    assert row["value_text"] == "400.0万元" and row["growth_text"] == "增长25.0%"
+    assert row["median_text"] == "250.0万元"
     parsed(row["url"])
     chart = next(c for c in data["charts"] if c["id"] == "zone-trade-total")
     assert chart["series"][0]["data"][-1] == pytest.approx(700.0)  # its own BEFORE year
@@ -224,13 +225,13 @@ def test_the_profile_shows_registry_facts_figures_and_trade_by_partner(people, c
     # The registry has no verified area for 凭祥: shown as such, never filled in.
     assert any(f["value"] is None and f["missing"] == "未核实" for f in data["facts"])
     trade_row = next(r for r in data["indicators"] if r["code"] == "TRADE_TOTAL")
-    assert (trade_row["value_text"], trade_row["rank"], trade_row["ranked"]) == ("400.0", 1, 4)
-    assert trade_row["median_text"] == "250.0"
+    assert (trade_row["value_text"], trade_row["rank"], trade_row["ranked"]) == ("400.0万元", 1, 4)
+    assert trade_row["median_text"] == "250.0万元"
     # Its orientation group (facing ASEAN) has two reporting zones: no median is shown.
     assert trade_row["group_median_text"] is None and trade_row["group_reported"] == 2
     partners = {row["code"]: (row["value_text"], row["share_text"])
                 for row in data["partners"]["rows"]}
-    assert partners == {"VN": ("320.0", "80.0%"), "OTHER": ("80.0", "20.0%")}
+    assert partners == {"VN": ("320.0万元", "80.0%"), "OTHER": ("80.0万元", "20.0%")}
     parsed(data["partners"]["url"])
     html = page(client_for("pingxiang_reporter"), reverse("analytics:profile", args=[GX1]))
     for text in ("崇左市凭祥市", "越南", "未核实", 'id="partners"', "80.0%", "320.0"):
@@ -244,7 +245,7 @@ def test_a_group_median_is_shown_when_enough_zones_of_the_group_reported(people,
                                                                  strict=True)})
     row = next(r for r in build_profile(people["ministry_analyst"], yunnan[0])["indicators"]
                if r["code"] == "TRADE_TOTAL")
-    assert row["group_median_text"] == "20.0" and row["group_reported"] == 3
+    assert row["group_median_text"] == "20.0万元" and row["group_reported"] == 3
 
 
 # --- no data, demo data -----------------------------------------------------------------------
@@ -290,6 +291,6 @@ def test_growth_and_medians_are_blank_rather_than_invented(people, catalogue):
     row = next(r for r in build_dashboard(people["pingxiang_reporter"])["rows"]
                if r["code"] == "TRADE_TOTAL")
     assert row["growth_text"] is None and row["median_text"] is None
-    assert (row["rank"], row["ranked"]) == (1, 1)
+    assert (row["rank"], row["ranked"], row["rank_text"]) == (None, 1, None)  # one zone
     assert not math.isnan(tile(build_dashboard(people["ministry_admin"]),
                                "TRADE_TOTAL")["value"])

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bianhe.env import (
+    EnvError,
     env_bool,
     env_choice,
     env_database,
@@ -173,3 +174,9 @@ LOGGING = {
 
 # Analytics: a pivot that would produce more cells than this is refused before it runs.
 BIANHE_PIVOT_MAX_CELLS = env_int("BIANHE_PIVOT_MAX_CELLS", 50_000, minimum=100)
+# Dashboards and zone profiles open at the latest period in which at least this percentage
+# of the expected zones have accepted figures (analytics/coverage.py).
+BIANHE_COVERAGE_THRESHOLD = env_int("BIANHE_COVERAGE_THRESHOLD", 100, minimum=1)
+if BIANHE_COVERAGE_THRESHOLD > 100:
+    raise EnvError(f"BIANHE_COVERAGE_THRESHOLD={BIANHE_COVERAGE_THRESHOLD} is above the "
+                   "maximum of 100 (percent)")

@@ -2,9 +2,9 @@
 
 One URL, content by role:
 
-* **ministry** — headline tiles (the latest year-to-date total over all zones with its 同比
-  growth), the top and bottom zones of one key indicator, a trend of yearly totals and the
-  reporting status of the latest monthly period;
+* **ministry** — headline tiles (the year-to-date total of each key indicator with its 同比
+  growth and its coverage), the top and bottom zones of one key indicator, a trend of yearly
+  totals and the reporting status of the latest monthly period;
 * **province reviewer** and **observer** — the key indicators of each zone in scope beside
   the all-zone median, with growth (the scope's totals a link away in the pivot page) and
   the same reporting status;
@@ -19,56 +19,62 @@ per page for the few queries a dashboard runs (:class:`Runner`). Each block keep
 Medians and ranks over every zone come from :class:`bianhe.analytics.profile.Peers` (only
 the median or the rank leaves).
 
-"Latest" is the newest period with official (accepted) figures among the key indicators in
-the user's scope, never later than today: a month gives year-to-date figures (1—N月), a
-December the whole year. An indicator reported quarterly or yearly is shown at its newest
-period that ends by then (GDP for 1—9月 when the latest month is October).
+The period shown is chosen by :mod:`bianhe.analytics.coverage`: the latest year-to-date
+month whose coverage reaches ``BIANHE_COVERAGE_THRESHOLD``, or the month the user picks. A
+total over fewer zones than expected says so ("已确认园区合计（2/20）"), never "全部园区".
+An indicator reported quarterly or yearly is shown at its newest period that ends by then
+(GDP for 1—9月 when the month is October).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections import defaultdict
 from dataclasses import replace
 from urllib.parse import urlencode
 
 import numpy as np
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bianhe.access import can
 from bianhe.analytics import cube, timeaxis
-from bianhe.analytics.models import Fact
-from bianhe.analytics.queries import (
-    TOTAL_MEMBER,
-    Result,
-    compute,
-    indicator_definitions,
-    zones_for,
+from bianhe.analytics.coverage import EVERY, SCOPE, Coverage, choose
+from bianhe.analytics.dashboard_common import (
+    KEY_INDICATORS,
+    MIN_PEERS,
+    ZONE_KEY_INDICATORS,
+    Runner,
+    cells,
+    chart_spec,
+    display_unit,
+    figure,
+    json_number,
+    key_definitions,
+    last_complete_year,
+    merge_notes,
+    peer_note,
+    period_for,
+    period_label,
+    pivot_url,
+    rate_note,
+    reported_code,
+    tile_figures,
+    tiles,
+    unit_choice,
+    year_query,
+    ytd_query,
 )
-from bianhe.analytics.query import (
-    ALL,
-    INDICATOR,
-    OFFICIAL,
-    PERIOD,
-    UNIT,
-    YOY,
-    ZONE,
-    Query,
-    QueryError,
-)
+from bianhe.analytics.profile import Peers, standing_texts
+from bianhe.analytics.queries import TOTAL_MEMBER, Result
+from bianhe.analytics.query import ALL, INDICATOR, UNIT, ZONE, Query
 from bianhe.catalog.models import Indicator
-from bianhe.periods import ANNUAL, MONTHLY, QUARTERLY, Period
+from bianhe.periods import ANNUAL, MONTHLY, Period
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.roles import Action, Role
 from bianhe.zones.models import OrgUnit
 
-#: The indicators of the headline tiles and of the scoped tables, in display order.
-KEY_INDICATORS = ("TRADE_TOTAL", "BORDER_TRADE", "FAI", "FISCAL_REVENUE", "INVEST_IN_PLACE",
-                  "GDP")
 #: The indicator whose top and bottom zones the ministry sees.
 RANKED_INDICATOR = "TRADE_TOTAL"
 #: The totals drawn in the ministry's trend chart (each costs a read of every zone).
@@ -78,201 +84,6 @@ REPORTER_TREND_YEARS = 3
 TOP = 5
 #: Statuses in which a report counts as submitted (out of the zone's hands).
 SENT = (Status.SUBMITTED, Status.APPROVED, Status.ACCEPTED)
-
-
-# --- small helpers shared with the zone profile ------------------------------------------------
-def pivot_url(query: Query) -> str:
-    """The pivot page showing ``query``."""
-    return reverse("analytics:pivot") + "?" + urlencode(query.as_params(), doseq=True)
-
-
-def is_number(value) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
-
-def format_value(value, decimals: int) -> str | None:
-    """12345.67 → "12,345.7" at one decimal; None for a missing figure."""
-    if not is_number(value):
-        return None
-    return f"{value:,.{decimals}f}"
-
-
-def format_growth(value) -> str | None:
-    """同比 in percent with one decimal and its sign: "+5.2%"; None when not available."""
-    if not is_number(value):
-        return None
-    return f"{value:+.1f}%"
-
-
-def growth_direction(value) -> str | None:
-    """"up", "down" or "flat" for styling a growth figure; None when there is none."""
-    if not is_number(value):
-        return None
-    return "up" if value > 0 else "down" if value < 0 else "flat"
-
-
-def json_number(value):
-    """A figure for a chart: NaN becomes null."""
-    return float(value) if is_number(value) else None
-
-
-def chart_spec(chart_id: str, kind: str, categories: list[str], series: list[dict],
-               unit: str, title: str = "", **extra) -> dict:
-    """A chart for the pages' ECharts renderer (passed with ``json_script``)."""
-    slug = chart_id.lower().replace("_", "-")
-    return {"id": slug, "dom_id": f"chart-{slug}", "script_id": f"chart-{slug}-data",
-            "kind": kind, "categories": categories, "series": series, "unit": unit,
-            "title": title, **extra}
-
-
-def cells(result: Result) -> dict[tuple[str, str, str], float]:
-    """The result's totals keyed by (indicator, unit, period)."""
-    frame = result.frame[result.frame["member"] == TOTAL_MEMBER]
-    return {(i, u, p): v for i, u, p, v in zip(frame["indicator"], frame["unit"],
-                                              frame["period"], frame["value"], strict=True)}
-
-
-def demo_note() -> str:
-    """The engine's own words for demo data (its results carry it as their first note)."""
-    return _("Demonstration data: not real statistics.")
-
-
-def merge_notes(results, *, demo: bool = False) -> tuple[list[str], bool]:
-    """The footnotes of several results, each once, the demo note first; and whether any
-    of it is demo data (``demo``: demo figures from elsewhere, such as the peers')."""
-    demo_notes: list[str] = []
-    notes: list[str] = []
-    for result in results:
-        footnotes = list(result.footnotes)
-        if result.is_demo and footnotes:
-            demo, first = True, footnotes.pop(0)
-            if first not in demo_notes:
-                demo_notes.append(first)
-        for note in footnotes:
-            if note not in notes:
-                notes.append(note)
-    if demo and not demo_notes:
-        demo_notes.append(demo_note())
-    return demo_notes + [n for n in notes if n not in demo_notes], demo
-
-
-class Runner:
-    """Computes several official-basis queries over one set of zones loaded once."""
-
-    def __init__(self, zones, scoped: bool):
-        self.zones, self.scoped = zones, scoped
-
-    @classmethod
-    def for_user(cls, user) -> Runner:
-        zones, scoped = zones_for(user)
-        return cls(zones, scoped)
-
-    def __call__(self, query: Query) -> Result:
-        if query.basis != OFFICIAL:  # dashboards show official figures only
-            raise QueryError(_("Only reviewers may include data that is not yet accepted."))
-        return compute(query, self.zones, scoped=self.scoped)
-
-
-def key_definitions(year: int, codes=KEY_INDICATORS) -> dict[str, Indicator]:
-    """The catalogue entries of those ``codes`` the catalogue has (none before it is loaded)."""
-    present = set(Indicator.objects.filter(code__in=codes).values_list("code", flat=True))
-    wanted = [code for code in codes if code in present]
-    if not wanted:
-        return {}
-    found = indicator_definitions(wanted, year)
-    return {code: found[code] for code in wanted}
-
-
-#: Up to this many zones, the latest period is found through the zones' own reports.
-FEW_ZONES = 20
-
-
-def latest_month(user, definitions: dict[str, Indicator], today: dt.date,
-                 zone_ids=None) -> Period | None:
-    """The month (a YTD period code) at which the newest official figure of any of the
-    indicators ends, within the user's scope (and ``zone_ids`` if given), not after today.
-
-    For a few zones, one query through their reports (indexed by zone); otherwise one short
-    indexed query per indicator: its newest accepted period.
-    """
-    facts = Fact.objects.restrict(user, Action.VIEW).filter(member="", status=Status.ACCEPTED)
-    caps = {code: Period.containing(today, indicator.frequency).code
-            for code, indicator in definitions.items()}
-    newest: dict[str, str] = {}
-    if zone_ids is not None and len(zone_ids) <= FEW_ZONES:
-        reports = Report.objects.filter(zone_id__in=list(zone_ids), status=Status.ACCEPTED)
-        by_cap = defaultdict(list)
-        for code, cap in caps.items():
-            by_cap[cap].append(code)
-        within = Q()
-        for cap, codes in by_cap.items():
-            within |= Q(indicator_code__in=codes, period__lte=cap)
-        newest = dict(facts.filter(within, report__in=reports.values("id")).order_by()
-                      .values("indicator_code").annotate(newest=Max("period"))
-                      .values_list("indicator_code", "newest"))
-    else:
-        if zone_ids is not None:
-            facts = facts.filter(zone_id__in=list(zone_ids))
-        for code, cap in caps.items():
-            found = (facts.filter(indicator_code=code, period__lte=cap).order_by("-period")
-                     .values_list("period", flat=True).first())
-            if found is not None:
-                newest[code] = found
-    best: Period | None = None
-    for code, found in newest.items():
-        try:
-            period = Period.parse(found)
-        except ValueError:
-            continue
-        if period.frequency != definitions[code].frequency:
-            continue
-        month = Period(MONTHLY, period.year, period.last_month)
-        if best is None or month > best:
-            best = month
-    return best
-
-
-def period_for(indicator: Indicator, latest: Period) -> Period:
-    """The YTD month at which ``indicator`` is shown when the latest month is ``latest``."""
-    year, month = latest.year, latest.number
-    if indicator.frequency == QUARTERLY:
-        month -= month % 3
-    elif indicator.frequency == ANNUAL and month != 12:
-        month = 0
-    if month == 0:
-        return Period(MONTHLY, year - 1, 12)
-    return Period(MONTHLY, year, month)
-
-
-def by_period(definitions: dict[str, Indicator], latest: Period) -> dict[Period, list[str]]:
-    """Indicator codes grouped by the period each is shown at (one query per group)."""
-    groups: dict[Period, list[str]] = defaultdict(list)
-    for code, indicator in definitions.items():
-        groups[period_for(indicator, latest)].append(code)
-    return dict(sorted(groups.items(), reverse=True))
-
-
-def last_complete_year(latest: Period) -> int:
-    return latest.year if latest.number == 12 else latest.year - 1
-
-
-def ytd_query(codes, period: Period, **kwargs) -> Query:
-    kwargs.setdefault("rows", (INDICATOR,))
-    kwargs.setdefault("columns", (PERIOD,))
-    return Query(indicators=tuple(codes), granularity=timeaxis.YTD, start=period.code,
-                 end=period.code, **kwargs)
-
-
-def year_query(codes, first: int, last: int, **kwargs) -> Query:
-    kwargs.setdefault("rows", (INDICATOR,))
-    kwargs.setdefault("columns", (PERIOD,))
-    kwargs.setdefault("chart", "line")
-    return Query(indicators=tuple(codes), granularity=timeaxis.YEAR, start=str(first),
-                 end=str(last), **kwargs)
-
-
-def period_label(period: Period) -> str:
-    return timeaxis.label(period, timeaxis.YTD)
 
 
 # --- reporting status ---------------------------------------------------------------------------
@@ -314,11 +125,16 @@ def reporting_status(user, today: dt.date) -> dict:
 
 
 # --- the dashboards -----------------------------------------------------------------------------
-def build_dashboard(user, today: dt.date | None = None) -> dict:
-    """The data of ``user``'s dashboard. ``kind`` says which: ministry, scoped, zone, none."""
+def build_dashboard(user, today: dt.date | None = None, *, period: str | None = None,
+                    unit: str | None = None) -> dict:
+    """The data of ``user``'s dashboard. ``kind`` says which: ministry, scoped, zone, none.
+
+    ``period``: the YTD month the user picked (GET); ``unit``: ``"yi"`` shows 万元 in 亿元.
+    """
     today = today or timezone.localdate()
     if not can(user, Action.VIEW):
         return {"kind": "none", "has_data": False, "footnotes": [], "is_demo": False}
+    yi, unit_error = unit_choice(unit)
     runner = Runner.for_user(user)
     if user.role in (Role.MINISTRY_ADMIN, Role.MINISTRY_ANALYST):
         kind = "ministry"
@@ -327,63 +143,67 @@ def build_dashboard(user, today: dt.date | None = None) -> dict:
     else:
         kind = "scoped"
     data = {"kind": kind, "has_data": False, "footnotes": [], "is_demo": False,
-            "period": None, "zone_count": len(runner.zones)}
-    definitions = key_definitions(today.year)
-    zone_ids = runner.zones.ids.tolist() if runner.scoped else None
-    latest = latest_month(user, definitions, today, zone_ids) \
-        if definitions and len(runner.zones) else None
+            "period": None, "zone_count": len(runner.zones), "yi": yi,
+            "errors": [unit_error] if unit_error else []}
+    definitions = key_definitions(today.year,
+                                  KEY_INDICATORS if kind == "ministry" else ZONE_KEY_INDICATORS)
+    latest, coverage, peers = None, None, Peers()
+    if definitions and len(runner.zones):
+        extra = ()
+        if kind == "ministry":
+            extra = tuple(
+                (code, found) for code in TREND_INDICATORS if code in definitions
+                for year in range(today.year - TREND_YEARS - 2, today.year)
+                if (found := reported_code(definitions[code], Period(MONTHLY, year, 12))))
+        coverage = Coverage.count(
+            definitions, today, scope_zones=runner.zones, scoped=runner.scoped,
+            every_zones=None if kind == "ministry" else peers.zones,
+            zone_id=int(runner.zones.ids[0]) if kind == "zone" else None, extra=extra)
+        choice = choose(coverage, period, own_zone=kind == "zone")
+        data["choice"] = choice
+        if choice.error:
+            data["errors"].append(choice.error)
+        latest = choice.period
     if latest is not None:
         data["period"] = {"code": latest.code, "label": period_label(latest)}
     if kind == "ministry":
         if latest is not None:
-            data.update(_ministry(runner, definitions, latest))
+            data.update(_ministry(runner, definitions, latest, coverage, yi))
         data["reporting"] = reporting_status(user, today)
     elif kind == "scoped":
         if latest is not None:
-            data.update(_scoped(runner, definitions, latest))
+            data.update(_scoped(runner, definitions, latest, coverage, peers, yi))
         data["reporting"] = reporting_status(user, today)
     else:
-        data.update(_zone(runner, definitions, latest))
+        data.update(_zone(runner, definitions, latest, coverage, peers, yi))
     return data
 
 
-def _tiles(runner: Runner, definitions, latest: Period, level: str) -> tuple[list, list]:
-    """Value and growth of each key indicator at its period, for the ``level`` groups."""
-    tiles, results = {}, []
-    for period, codes in by_period(definitions, latest).items():
-        values_query = ytd_query(codes, period, level=level,
-                                 rows=(UNIT,) if level == ZONE else (INDICATOR,))
-        values, growth = runner(values_query), runner(replace(values_query, measure=YOY))
-        results += [values, growth]
-        found, grown = cells(values), cells(growth)
-        for code in codes:
-            tiles[code] = {
-                "code": code, "name": values.labels["indicator"][code],
-                "unit": values.measure_units[code], "decimals": values.decimals[code],
-                "period": period.code, "period_label": values.labels["period"][period.code],
-                "query": replace(values_query, indicators=(code,)),
-                "values": found, "growth": grown,
-            }
-    ordered = [tiles[code] for code in definitions if code in tiles]
-    return ordered, results
+def total_label(cover) -> str:
+    """"全部20个园区" for a complete total, else "已确认园区合计（2/20）"."""
+    if cover.complete:
+        return _("All %(count)d zones") % {"count": cover.expected}
+    return _("Total of the confirmed zones (%(coverage)s)") % {"coverage": cover.text}
 
 
-def _headline(tile: dict, unit_code: str) -> dict:
-    key = (tile["code"], unit_code, tile["period"])
-    value, growth = tile["values"].get(key), tile["growth"].get(key)
-    return {
-        "code": tile["code"], "name": tile["name"], "unit": tile["unit"],
-        "period_label": tile["period_label"],
-        "value": json_number(value), "value_text": format_value(value, tile["decimals"]),
-        "growth": json_number(growth), "growth_text": format_growth(growth),
-        "direction": growth_direction(growth),
-        "url": pivot_url(tile["query"]),
-    }
+def comparable_note() -> str:
+    return _("Growth compares only the zones confirmed in both periods (comparable basis).")
 
 
-def _ministry(runner: Runner, definitions, latest: Period) -> dict:
-    tiles, results = _tiles(runner, definitions, latest, ALL)
-    headline = [_headline(tile, "ALL") for tile in tiles]
+def _ministry(runner: Runner, definitions, latest: Period, coverage: Coverage,
+              yi: bool) -> dict:
+    found_tiles, results = tiles(runner, definitions, latest, ALL)
+    headline = []
+    for tile in found_tiles:
+        cover = coverage.at(tile["code"], latest, SCOPE)
+        headline.append({
+            "code": tile["code"], "name": tile["name"], "period_label": tile["period_label"],
+            "unit": display_unit(tile["unit"], yi), **tile_figures(tile, "ALL", yi),
+            "coverage": cover.text, "complete": cover.complete,
+            "total_label": total_label(cover),
+            "growth_note": None if cover.complete else comparable_note(),
+            "url": pivot_url(tile["query"]),
+        })
     data = {"tiles": headline,
             "has_data": any(tile["value"] is not None for tile in headline)}
 
@@ -394,7 +214,7 @@ def _ministry(runner: Runner, definitions, latest: Period) -> dict:
         query = ytd_query((RANKED_INDICATOR,), period, level=ZONE, rows=(UNIT,))
         result = runner(query)
         results.append(result)
-        data["ranking"] = _ranking(result, indicator, period, runner)
+        data["ranking"] = _ranking(result, indicator, period, runner, yi)
 
     # Trend of yearly totals over the last complete years.
     trend_codes = [code for code in TREND_INDICATORS if code in definitions]
@@ -403,14 +223,16 @@ def _ministry(runner: Runner, definitions, latest: Period) -> dict:
         query = year_query(trend_codes, last - TREND_YEARS + 1, last, level=ALL)
         result = runner(query)
         results.append(result)
-        data["trend"] = _trend_chart(result, "ALL", query)
+        data["trend"] = _trend_chart(result, "ALL", query, definitions, coverage, yi)
 
     data["footnotes"], data["is_demo"] = merge_notes(results)
     return data
 
 
-def _ranking(result: Result, indicator: Indicator, period: Period, runner: Runner) -> dict:
-    """Top and bottom zones of one zone-level result (no overlap when few zones report)."""
+def _ranking(result: Result, indicator: Indicator, period: Period, runner: Runner,
+             yi: bool) -> dict:
+    """Top and bottom zones of one zone-level result (no overlap when few zones report);
+    none listed when fewer than MIN_PEERS zones reported."""
     frame = result.frame[result.frame["member"] == TOTAL_MEMBER]
     values = frame["value"].to_numpy(dtype=np.float64)
     units = frame["unit"].tolist()
@@ -418,11 +240,14 @@ def _ranking(result: Result, indicator: Indicator, period: Period, runner: Runne
     ranks = cube.ranks(values[:, None],
                        higher_is_better=indicator.direction != "lower_better")[:, 0]
     order = sorted(np.flatnonzero(reported), key=lambda i: (ranks[i], units[i]))
+    if len(order) < MIN_PEERS:
+        order = []
     decimals = result.decimals[indicator.code]
+    unit = result.measure_units[indicator.code]
 
     def row(i: int) -> dict:
         return {"rank": int(ranks[i]), "code": units[i], "name": result.labels["unit"][units[i]],
-                "value_text": format_value(values[i], decimals),
+                "value_text": figure(values[i], decimals, unit, yi),
                 "url": reverse("analytics:profile", args=[units[i]])}
 
     top = [row(i) for i in order[:TOP]]
@@ -431,7 +256,7 @@ def _ranking(result: Result, indicator: Indicator, period: Period, runner: Runne
     valid = int(runner.zones.valid_in(np.array([period.year]))[:, 0].sum())
     return {
         "name": result.labels["indicator"][indicator.code],
-        "unit": result.measure_units[indicator.code],
+        "unit": display_unit(unit, yi),
         "period_label": result.labels["period"][period.code],
         "top": top, "bottom": bottom, "reported": int(reported.sum()), "zones": valid,
         "url": pivot_url(replace(result.query, measure="rank")),
@@ -439,57 +264,75 @@ def _ranking(result: Result, indicator: Indicator, period: Period, runner: Runne
     }
 
 
-def _trend_chart(result: Result, unit_code: str, query: Query) -> dict | None:
-    """A line per indicator over the result's periods, from the first with a figure."""
+def _trend_chart(result: Result, unit_code: str, query: Query, definitions,
+                 coverage: Coverage, yi: bool) -> dict | None:
+    """A line per indicator over the result's periods, from the first with a figure, with
+    the written figures and each year's coverage for the table beside it."""
     found = cells(result)
     periods = result.order["period"]
-    series = [{"name": result.labels["indicator"][code],
-               "data": [json_number(found.get((code, unit_code, p))) for p in periods]}
-              for code in result.order["indicator"]]
+    series = []
+    for code in result.order["indicator"]:
+        indicator = definitions[code]
+        raw = [found.get((code, unit_code, p)) for p in periods]
+        covers = [coverage.cell(code, reported_code(indicator, Period(MONTHLY, int(p), 12)))
+                  for p in periods]
+        series.append({
+            "name": result.labels["indicator"][code],
+            "data": [json_number(v, indicator.unit, yi) for v in raw],
+            "texts": [figure(v, result.decimals[code], indicator.unit, yi) or "—"
+                      for v in raw],
+            "coverage": [c.text for c in covers],
+            "complete": [c.complete for c in covers]})
     series = [s for s in series if any(v is not None for v in s["data"])]
     if not series:
         return None
     first = min(next(i for i, v in enumerate(s["data"]) if v is not None) for s in series)
     for s in series:
-        s["data"] = s["data"][first:]
-    units = sorted({result.measure_units[c] for c in result.order["indicator"]})
+        for key in ("data", "texts", "coverage", "complete"):
+            s[key] = s[key][first:]
+    partial = any(not done for s in series for done in s["complete"])
+    units = sorted({display_unit(result.measure_units[c], yi)
+                    for c in result.order["indicator"]})
+    title = _("Yearly totals of the confirmed zones") if partial else \
+        _("Yearly totals, all zones")
     return chart_spec("trend", "line", [result.labels["period"][p] for p in periods[first:]],
-                      series, "、".join(units), title=_("Yearly totals, all zones"),
+                      series, "、".join(units), title=title, partial=partial,
                       url=pivot_url(query))
 
 
-def _scoped(runner: Runner, definitions, latest: Period) -> dict:
+def _scoped(runner: Runner, definitions, latest: Period, coverage: Coverage, peers: Peers,
+            yi: bool) -> dict:
     """Province reviewer and observer: each zone in scope beside the all-zone median."""
-    from bianhe.analytics.profile import Peers
-
-    zone_tiles, results = _tiles(runner, definitions, latest, ZONE)
-    columns, medians, peers = [], [], Peers()
+    zone_tiles, results = tiles(runner, definitions, latest, ZONE)
+    columns = []
     for tile in zone_tiles:
-        indicator = definitions[tile["code"]]
-        median = peers.standing(indicator, [Period.parse(tile["period"])],
-                                timeaxis.YTD)[0].median
-        medians.append(median)
-        columns.append({"code": tile["code"], "name": tile["name"], "unit": tile["unit"],
+        standing = peers.standing(tile["indicator"], [Period.parse(tile["period"])],
+                                  timeaxis.YTD)[0]
+        expected = coverage.at(tile["code"], latest, EVERY).expected
+        texts = standing_texts(standing, expected, tile, yi)
+        columns.append({"code": tile["code"], "name": tile["name"],
+                        "unit": display_unit(tile["unit"], yi),
                         "period_label": tile["period_label"], "url": pivot_url(tile["query"]),
-                        "median_text": format_value(median, tile["decimals"])})
+                        "median": standing.median if texts["median_text"] else None,
+                        "median_text": texts["median_text"],
+                        "median_coverage": texts["median_coverage"]})
     rows = []
     for code, name in zip(runner.zones.codes, runner.zones.names, strict=True):
         row_cells = []
-        for tile, median in zip(zone_tiles, medians, strict=True):
-            key = (tile["code"], code, tile["period"])
-            value, growth = tile["values"].get(key), tile["growth"].get(key)
-            position = None
-            if is_number(value) and is_number(median):
+        for tile, column in zip(zone_tiles, columns, strict=True):
+            shown = tile_figures(tile, code, yi)
+            position, value, median = None, shown["value"], column["median"]
+            if value is not None and median is not None:
                 position = "above" if value > median else "below" if value < median else "at"
-            row_cells.append({"value_text": format_value(value, tile["decimals"]),
-                              "growth_text": format_growth(growth),
-                              "direction": growth_direction(growth), "position": position})
+            row_cells.append({**shown, "position": position})
         rows.append({"code": code, "name": name, "cells": row_cells,
                      "url": reverse("analytics:profile", args=[code])})
     has_data = any(c["value_text"] for row in rows for c in row["cells"])
     notes, demo = merge_notes(results, demo=peers.is_demo)
     if has_data:
         notes.append(peer_note())
+        if any(tile["points"] for tile in zone_tiles):
+            notes.append(rate_note())
     table_url = total_url = None
     if zone_tiles:
         first = zone_tiles[0]
@@ -504,24 +347,15 @@ def _scoped(runner: Runner, definitions, latest: Period) -> dict:
             "footnotes": notes, "is_demo": demo, "table_url": table_url}
 
 
-def peer_note() -> str:
-    from bianhe.analytics.profile import MIN_PEERS
-
-    return _("Medians and ranks are computed over every zone's official figures; only the "
-             "median or the rank is shown, and a median only when at least %(count)d zones "
-             "reported.") % {"count": MIN_PEERS}
-
-
-def _zone(runner: Runner, definitions, latest: Period | None) -> dict:
+def _zone(runner: Runner, definitions, latest: Period | None, coverage, peers: Peers,
+          yi: bool) -> dict:
     """A zone reporter: its figures, growth, rank and the all-zone median; yearly trends."""
-    from bianhe.analytics.profile import Peers
-
     code, name = runner.zones.codes[0], runner.zones.names[0]
     data = {"zone": {"code": code, "name": name,
                      "url": reverse("analytics:profile", args=[code])}}
     if latest is None:
         return data
-    tiles, results = _tiles(runner, definitions, latest, ZONE)
+    found_tiles, results = tiles(runner, definitions, latest, ZONE)
     last = last_complete_year(latest)
     first = last - REPORTER_TREND_YEARS + 1
     trend_query = year_query(list(definitions), first, last, level=ZONE, units=(code,),
@@ -530,38 +364,37 @@ def _zone(runner: Runner, definitions, latest: Period | None) -> dict:
     results.append(trend)
     yearly = cells(trend)
     years = [Period(ANNUAL, y) for y in range(first, last + 1)]
-    rows, charts, peers = [], [], Peers()
-    for tile in tiles:
-        indicator = definitions[tile["code"]]
-        key = (tile["code"], code, tile["period"])
+    rows, charts = [], []
+    for tile in found_tiles:
+        indicator = tile["indicator"]
         standing = peers.standing(indicator, [Period.parse(tile["period"])], timeaxis.YTD,
                                   zone_code=code)[0]
         history = peers.standing(indicator, years, timeaxis.YEAR)
+        expected = coverage.at(tile["code"], latest, EVERY).expected
         rows.append({
-            "code": tile["code"], "name": tile["name"], "unit": tile["unit"],
-            "period_label": tile["period_label"],
-            "value_text": format_value(tile["values"].get(key), tile["decimals"]),
-            "growth_text": format_growth(tile["growth"].get(key)),
-            "direction": growth_direction(tile["growth"].get(key)),
-            "median_text": format_value(standing.median, tile["decimals"]),
-            "rank": int(standing.rank) if is_number(standing.rank) else None,
-            "ranked": standing.reported, "url": pivot_url(tile["query"]),
+            "code": tile["code"], "name": tile["name"],
+            "unit": display_unit(tile["unit"], yi), "period_label": tile["period_label"],
+            **tile_figures(tile, code, yi), **standing_texts(standing, expected, tile, yi),
+            "url": pivot_url(tile["query"]),
         })
-        own = [json_number(yearly.get((tile["code"], code, p.code))) for p in years]
-        median = [json_number(s.median) for s in history]
+        own = [json_number(yearly.get((tile["code"], code, p.code)), tile["unit"], yi)
+               for p in years]
+        median = [json_number(s.median, tile["unit"], yi) for s in history]
         if any(v is not None for v in own + median):
             charts.append(chart_spec(
                 f"zone-{tile['code']}", "bar",
                 [trend.labels["period"][p.code] for p in years],
                 [{"name": name, "data": own},
                  {"name": _("Median of all zones"), "data": median}],
-                tile["unit"], title=tile["name"],
+                display_unit(tile["unit"], yi), title=tile["name"],
                 url=pivot_url(replace(trend_query, indicators=(tile["code"],)))))
     notes, demo = merge_notes(results, demo=peers.is_demo)
     has_data = any(row["value_text"] for row in rows) or any(
         v is not None for chart in charts for v in chart["series"][0]["data"])
     if has_data:
         notes.append(peer_note())
+        if any(tile["points"] for tile in found_tiles):
+            notes.append(rate_note())
     data.update({"rows": rows, "charts": charts, "has_data": has_data, "footnotes": notes,
                  "is_demo": demo})
     return data

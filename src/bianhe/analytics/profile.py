@@ -26,39 +26,42 @@ from django.utils.translation import gettext as _
 
 from bianhe.access import get_restricted
 from bianhe.analytics import cube, timeaxis
-from bianhe.analytics.dashboards import (
-    KEY_INDICATORS,
+from bianhe.analytics.coverage import EVERY, Coverage, choose
+from bianhe.analytics.dashboard_common import (
+    MIN_PEERS,
+    ZONE_KEY_INDICATORS,
     Runner,
-    by_period,
     cells,
     chart_spec,
-    format_growth,
-    format_value,
-    growth_direction,
+    display_unit,
+    figure,
     is_number,
     json_number,
     key_definitions,
     last_complete_year,
-    latest_month,
     merge_notes,
     peer_note,
     period_for,
     period_label,
     pivot_url,
+    rate_note,
+    tile_figures,
+    tiles,
+    unit_choice,
     year_query,
     ytd_query,
 )
 from bianhe.analytics.queries import STATUSES, TOTAL_MEMBER, zone_series
-from bianhe.analytics.query import MEMBER, OFFICIAL, PERIOD, YOY, ZONE
+from bianhe.analytics.query import MEMBER, OFFICIAL, PERIOD, ZONE
 from bianhe.analytics.registry import all_zones, load_zones
 from bianhe.catalog.models import Indicator
+from bianhe.formatting import number
 from bianhe.periods import Period
 from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit
 
-#: A median is shown only when at least this many zones reported: with fewer, a median
-#: and one's own figure would give away another zone's value.
-MIN_PEERS = 3
+__all__ = ["MIN_PEERS", "Peers", "Standing", "build_profile", "standing_texts"]
+
 PROFILE_TREND_YEARS = 5
 PARTNER_INDICATOR = "TRADE_BY_PARTNER"
 
@@ -95,10 +98,15 @@ class Peers:
         self._zones = None
         self.is_demo = False
 
-    def _figures(self, indicator: Indicator, wanted: list[Period], granularity: str):
+    @property
+    def zones(self):
+        """Every zone of the registry (loaded once)."""
         if self._zones is None:
             self._zones = all_zones()
-        series = zone_series(indicator, wanted, granularity, self._zones,
+        return self._zones
+
+    def _figures(self, indicator: Indicator, wanted: list[Period], granularity: str):
+        series = zone_series(indicator, wanted, granularity, self.zones,
                              STATUSES[OFFICIAL], zone_filter=False, breakdown=False)
         self.is_demo |= series.is_demo
         return next(iter(series.by_member.values())), self._zones
@@ -123,6 +131,36 @@ class Peers:
                 rank=float(ranks[row, p]) if row is not None else float("nan"),
                 group_median=group_median, group_reported=group_reported))
         return result
+
+
+def standing_texts(standing: Standing, expected: int, tile: dict, yi: bool) -> dict:
+    """A zone's rank and the medians as the page writes them.
+
+    A rank or a median is shown only when at least :data:`MIN_PEERS` zones reported; a rank
+    says among how many zones, and both say when fewer zones than expected have confirmed.
+    """
+    reported = standing.reported
+    rank_text = None
+    if is_number(standing.rank) and reported >= MIN_PEERS:
+        if reported >= expected:
+            rank_text = _("No. %(rank)d of %(count)d zones") % {
+                "rank": int(standing.rank), "count": reported}
+        else:
+            rank_text = _("No. %(rank)d of the %(count)d zones confirmed so far "
+                          "(%(expected)d expected)") % {
+                "rank": int(standing.rank), "count": reported, "expected": expected}
+    median_text = figure(standing.median, tile["decimals"], tile["unit"], yi) \
+        if reported >= MIN_PEERS else None
+    return {
+        "rank": int(standing.rank) if rank_text else None, "rank_text": rank_text,
+        "ranked": reported, "expected": expected,
+        "median_text": median_text,
+        "median_coverage": f"{reported}/{expected}" if median_text and reported < expected
+        else None,
+        "group_median_text": figure(standing.group_median, tile["decimals"], tile["unit"], yi)
+        if standing.group_reported >= MIN_PEERS else None,
+        "group_reported": standing.group_reported,
+    }
 
 
 # --- registry facts ---------------------------------------------------------------------------
@@ -155,11 +193,16 @@ def registry_facts(zone: OrgUnit) -> list[dict]:
 
 
 # --- the profile -----------------------------------------------------------------------------
-def build_profile(user, zone_code: str, today: dt.date | None = None) -> dict:
-    """The data of one zone's profile; NotInScope (404) when the zone is outside the scope."""
+def build_profile(user, zone_code: str, today: dt.date | None = None, *,
+                  period: str | None = None, unit: str | None = None) -> dict:
+    """The data of one zone's profile; NotInScope (404) when the zone is outside the scope.
+
+    ``period``: the YTD month the user picked (GET); ``unit``: ``"yi"`` shows 万元 in 亿元.
+    """
     zone = get_restricted(OrgUnit.objects.zones().select_related("parent"), user,
                           code=zone_code)
     today = today or timezone.localdate()
+    yi, unit_error = unit_choice(unit)
     # The engine runs over this one zone: the scope check above already passed, and the
     # zone set is still read through restrict().
     runner = Runner(load_zones(OrgUnit.objects.restrict(user, Action.VIEW).filter(pk=zone.pk)),
@@ -170,43 +213,40 @@ def build_profile(user, zone_code: str, today: dt.date | None = None) -> dict:
         "facts": registry_facts(zone),
         "orientation": zone.get_orientation_display() or None,
         "period": None, "indicators": [], "partners": None, "has_data": False,
-        "footnotes": [], "is_demo": False,
+        "footnotes": [], "is_demo": False, "yi": yi,
+        "errors": [unit_error] if unit_error else [],
     }
-    definitions = key_definitions(today.year, (*KEY_INDICATORS, PARTNER_INDICATOR))
+    definitions = key_definitions(today.year, (*ZONE_KEY_INDICATORS, PARTNER_INDICATOR))
     partner = definitions.pop(PARTNER_INDICATOR, None)
-    latest = latest_month(user, definitions, today, zone_ids=[zone.pk]) \
-        if definitions else None
+    if not definitions:
+        return data
+    peers = Peers()
+    coverage = Coverage.count(definitions, today, scope_zones=runner.zones, scoped=True,
+                              every_zones=peers.zones, zone_id=zone.pk)
+    choice = choose(coverage, period, own_zone=True)
+    data["choice"] = choice
+    if choice.error:
+        data["errors"].append(choice.error)
+    latest = choice.period
     if latest is None:
         return data
     data["period"] = {"code": latest.code, "label": period_label(latest)}
 
-    results, peers = [], Peers()
+    found_tiles, results = tiles(runner, definitions, latest, ZONE, units=(zone.code,))
     rows = {}
-    for period, codes in by_period(definitions, latest).items():
-        query = ytd_query(codes, period, level=ZONE, units=(zone.code,))
-        values, growth = runner(query), runner(replace(query, measure=YOY))
-        results += [values, growth]
-        found, grown = cells(values), cells(growth)
-        for code in codes:
-            indicator = definitions[code]
-            standing = peers.standing(indicator, [period], timeaxis.YTD,
-                                      zone_code=zone.code, orientation=zone.orientation)[0]
-            decimals = values.decimals[code]
-            key = (code, zone.code, period.code)
-            rows[code] = {
-                "code": code, "name": values.labels["indicator"][code],
-                "unit": values.measure_units[code],
-                "period_label": values.labels["period"][period.code],
-                "value_text": format_value(found.get(key), decimals),
-                "growth_text": format_growth(grown.get(key)),
-                "direction": growth_direction(grown.get(key)),
-                "rank": int(standing.rank) if is_number(standing.rank) else None,
-                "ranked": standing.reported,
-                "median_text": format_value(standing.median, decimals),
-                "group_median_text": format_value(standing.group_median, decimals),
-                "group_reported": standing.group_reported,
-                "url": pivot_url(replace(query, indicators=(code,))),
-            }
+    for tile in found_tiles:
+        indicator = tile["indicator"]
+        at = Period.parse(tile["period"])
+        standing = peers.standing(indicator, [at], timeaxis.YTD, zone_code=zone.code,
+                                  orientation=zone.orientation)[0]
+        expected = coverage.at(tile["code"], latest, EVERY).expected
+        rows[tile["code"]] = {
+            "code": tile["code"], "name": tile["name"],
+            "unit": display_unit(tile["unit"], yi), "period_label": tile["period_label"],
+            **tile_figures(tile, zone.code, yi),
+            **standing_texts(standing, expected, tile, yi),
+            "url": pivot_url(tile["query"]),
+        }
 
     # Yearly trends of the zone's own figures: one query for every key indicator.
     last = last_complete_year(latest)
@@ -217,7 +257,8 @@ def build_profile(user, zone_code: str, today: dt.date | None = None) -> dict:
     yearly = cells(trend)
     years = trend.order["period"]
     for code, row in rows.items():
-        points = [json_number(yearly.get((code, zone.code, p))) for p in years]
+        unit_of = definitions[code].unit
+        points = [json_number(yearly.get((code, zone.code, p)), unit_of, yi) for p in years]
         row["trend"] = None
         if any(v is not None for v in points):
             row["trend"] = chart_spec(
@@ -227,7 +268,7 @@ def build_profile(user, zone_code: str, today: dt.date | None = None) -> dict:
     data["indicators"] = [rows[code] for code in definitions if code in rows]
 
     if partner is not None:
-        partners, result = _partners(runner, zone, partner, latest)
+        partners, result = _partners(runner, zone, partner, latest, yi)
         results.append(result)
         data["partners"] = partners
 
@@ -236,11 +277,14 @@ def build_profile(user, zone_code: str, today: dt.date | None = None) -> dict:
         or bool(data["partners"] and data["partners"]["rows"])
     if data["has_data"]:
         notes.append(peer_note())
+        if any(tile["points"] for tile in found_tiles):
+            notes.append(rate_note())
     data.update({"footnotes": notes, "is_demo": demo})
     return data
 
 
-def _partners(runner: Runner, zone: OrgUnit, indicator: Indicator, latest: Period):
+def _partners(runner: Runner, zone: OrgUnit, indicator: Indicator, latest: Period,
+              yi: bool = False):
     """Trade by partner country at the latest YTD period: members, values and shares."""
     period = period_for(indicator, latest)
     query = ytd_query((indicator.code,), period, level=ZONE, units=(zone.code,),
@@ -250,6 +294,7 @@ def _partners(runner: Runner, zone: OrgUnit, indicator: Indicator, latest: Perio
     values = dict(zip(frame["member"], frame["value"], strict=True))
     total = values.get(TOTAL_MEMBER)
     decimals = result.decimals[indicator.code]
+    unit = result.measure_units[indicator.code]
     rows = []
     for member in result.order["member"]:
         value = values.get(member)
@@ -257,21 +302,21 @@ def _partners(runner: Runner, zone: OrgUnit, indicator: Indicator, latest: Perio
             continue
         share = value / total * 100 if is_number(total) and total > 0 else None
         rows.append({"code": member, "name": result.labels["member"][member],
-                     "value": float(value), "value_text": format_value(value, decimals),
-                     "share_text": f"{share:.1f}%" if share is not None else None})
+                     "value": float(value), "value_text": figure(value, decimals, unit, yi),
+                     "share_text": f"{number(share, 1)}%" if share is not None else None})
     rows.sort(key=lambda r: -r["value"])
     chart = None
     if rows:
         chart = chart_spec("partners", "pie", [r["name"] for r in rows],
                            [{"name": result.labels["period"][period.code],
-                             "data": [r["value"] for r in rows]}],
-                           result.measure_units[indicator.code],
+                             "data": [json_number(r["value"], unit, yi) for r in rows]}],
+                           display_unit(unit, yi),
                            title=result.labels["indicator"][indicator.code])
     partners = {
         "name": result.labels["indicator"][indicator.code],
-        "unit": result.measure_units[indicator.code],
+        "unit": display_unit(unit, yi),
         "period_label": result.labels["period"][period.code],
-        "rows": rows, "total_text": format_value(total, decimals), "chart": chart,
+        "rows": rows, "total_text": figure(total, decimals, unit, yi), "chart": chart,
         "url": pivot_url(query),
     }
     return partners, result
