@@ -110,3 +110,19 @@ def test_an_excel_import_row_carries_the_ip_and_the_report(client_for, month):  
     log = AuditLog.objects.get(action="reporting.values.import")
     assert log.ip_address == "127.0.0.1"
     assert log.object_id == str(report.pk) and log.after["reports"] == [report.pk]
+
+
+def test_indicator_codes_recorded_in_a_row_are_shown_by_name(client_for, catalogue):
+    record(actor=None, action="quality.explanation.write", object_type="reporting.report",
+           object_id="9", object_repr="凭祥 2026年11月 BORDER_SMALL_TRADE",
+           after={"text": "口岸临时关闭"}, source=Source.WEB)
+    record(actor=None, action="quality.rule.create", object_type="quality.rule",
+           object_id="R99", object_repr="R99", after={"expression": "EXPORT + IMPORT == "
+                                                      "TRADE_TOTAL", "frequencies": ["monthly"]},
+           source=Source.CLI)
+    page = main_text(client_for("ministry_admin").get("/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "凭祥 2026年11月 边境小额贸易额" in page
+    assert "出口额 + 进口额 == 进出口总额" in page
+    assert "月度" in page
+    for code in ("BORDER_SMALL_TRADE", "TRADE_TOTAL", "monthly"):
+        assert code not in page

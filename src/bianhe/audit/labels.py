@@ -242,6 +242,9 @@ def readable(entry, context: dict | None = None):
     entry.actor_label = actor_label(entry.actor_name)
     entry.action_label = action_label(entry.action)
     entry.object_type_label = object_type_label(entry.object_type)
+    describe = VALUE_RENDERERS.get("object_repr")
+    entry.object_label = describe(entry.object_repr, context if context is not None else {}) \
+        if describe and entry.object_repr else entry.object_repr
     entry.changes = changes(entry.object_type, entry.before, entry.after, entry.action,
                             context)
     return entry

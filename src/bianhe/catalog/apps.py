@@ -1,3 +1,5 @@
+import re
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,18 +14,34 @@ class CatalogConfig(AppConfig):
         from bianhe.audit.labels import register_value_renderer
 
         register_value_renderer("indicators", indicator_names_for_audit)
+        register_value_renderer("object_repr", text_with_indicator_names)
 
 
-def indicator_names_for_audit(codes, context: dict) -> str:
-    """["GDP", "EXPORT"] → "地区生产总值、出口总额" (a code nobody knows stays a code)."""
-    from bianhe.catalog.models import Indicator
+_CODE = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]*[A-Z0-9](?![A-Za-z0-9_])")
 
+
+def _names(context: dict) -> dict[str, str]:
     if "catalog_names" not in context:
+        from bianhe.catalog.models import Indicator
+
         names: dict[str, str] = {}
         # Older years first, so that the newest name of a code wins.
         for code, name in Indicator.objects.order_by("version__year").values_list(
                 "code", "name_zh"):
             names[code] = name
         context["catalog_names"] = names
+    return context["catalog_names"]
+
+
+def text_with_indicator_names(text, context: dict) -> str:
+    """An object's description as recorded ("… 2026年11月 BORDER_SMALL_TRADE"), with each
+    indicator code replaced by the indicator's name."""
+    names = _names(context)
+    return _CODE.sub(lambda m: names.get(m.group(0), m.group(0)), str(text))
+
+
+def indicator_names_for_audit(codes, context: dict) -> str:
+    """["GDP", "EXPORT"] → "地区生产总值、出口总额" (a code nobody knows stays a code)."""
+    names = _names(context)
     codes = [codes] if isinstance(codes, str) else codes
-    return "、".join(context["catalog_names"].get(code, code) for code in codes)
+    return "、".join(names.get(code, code) for code in codes)
