@@ -34,7 +34,9 @@ class CellQuality:
 
     @property
     def needs_explanation(self) -> bool:
-        return bool(self.warnings) and not (self.explanation and self.explanation.text)
+        return bool(self.warnings) and not (
+            self.explanation and self.explanation.text
+            and self.explanation.status != ExplanationStatus.SUPERSEDED)
 
 
 def cell_quality(report: Report | None) -> dict[tuple[str, str], CellQuality]:
@@ -58,8 +60,9 @@ def blocking_problems(report: Report) -> tuple[list[str], list[str]]:
     for code, member, severity in report.flags.values_list("indicator_code", "member",
                                                            "severity"):
         (errors if severity == Severity.ERROR else warned).add((code, member))
-    explained = set(report.explanations.exclude(text="").values_list("indicator_code",
-                                                                     "member"))
+    explained = set(report.explanations.exclude(text="")
+                    .exclude(status=ExplanationStatus.SUPERSEDED)
+                    .values_list("indicator_code", "member"))
 
     def labels(cells):
         return [f"{code}/{member}" if member else code for code, member in sorted(cells)]
@@ -88,7 +91,9 @@ def risk_rows(reports) -> list[dict]:
             row["outliers"] += 1
         flagged_cells[pk].add((code, member))
     explained = defaultdict(set)
+    # A superseded explanation explains a value that no longer exists: not explained.
     for pk, code, member in (Explanation.objects.filter(report_id__in=ids).exclude(text="")
+                             .exclude(status=ExplanationStatus.SUPERSEDED)
                              .values_list("report_id", "indicator_code", "member")):
         explained[pk].add((code, member))
     accepted = dict(Explanation.objects.filter(report_id__in=ids,

@@ -31,6 +31,7 @@ from bianhe.quality.describe import flag_text
 from bianhe.quality.jobs import mark_stalled, start_in_background
 from bianhe.quality.models import (
     Explanation,
+    ExplanationStatus,
     MissingPolicy,
     OutlierConfig,
     QualityRun,
@@ -119,8 +120,10 @@ def accept(request, report_id):
         raise NotInScope
     indicator = request.POST.get("indicator", "")
     member = request.POST.get("member", "")
-    explanation = get_object_or_404(Explanation, report=report, indicator_code=indicator,
-                                    member=member)
+    # A superseded explanation is of a value that no longer exists: nothing to accept.
+    explanation = get_object_or_404(
+        Explanation.objects.exclude(status=ExplanationStatus.SUPERSEDED), report=report,
+        indicator_code=indicator, member=member)
     do_accept_explanation(request.user, explanation, **request_context(request))
     return _grid_row(request, report, indicator, member)
 
