@@ -52,9 +52,9 @@ def cell_quality(report: Report | None) -> dict[tuple[str, str], CellQuality]:
 
 
 def blocking_problems(report: Report) -> tuple[list[str], list[str]]:
-    """(cells with errors, cells with warnings but no explanation) as "CODE" or "CODE/M".
+    """(cells with errors, cells with warnings but no explanation) by indicator name.
 
-    Two light queries: this runs on every submission.
+    A few light queries: this runs on every submission.
     """
     errors, warned = set(), set()
     for code, member, severity in report.flags.values_list("indicator_code", "member",
@@ -64,8 +64,20 @@ def blocking_problems(report: Report) -> tuple[list[str], list[str]]:
                     .exclude(status=ExplanationStatus.SUPERSEDED)
                     .values_list("indicator_code", "member"))
 
+    from bianhe.catalog.disaggregations import member_label
+
+    indicators = {ind.code: ind for ind in report.catalog_version.indicators.filter(
+        code__in={code for code, _m in errors | warned})}
+
     def labels(cells):
-        return [f"{code}/{member}" if member else code for code, member in sorted(cells)]
+        # Named as the grid names them ("分国别(地区)进出口额 · 俄罗斯"), never by code.
+        named = []
+        for code, member in sorted(cells):
+            ind = indicators.get(code)
+            name = ind.name_zh if ind else code
+            named.append(f"{name} · {member_label(ind.disaggregation, member)}"
+                         if member and ind else name)
+        return named
 
     return labels(errors), labels(warned - errors - explained)
 
