@@ -230,22 +230,17 @@ def history(request, code, form, period):
     report = get_object_or_404(Report, zone=zone, form__code=form, period=period.upper())
     indicator = request.GET.get("indicator", "")
     member = request.GET.get("member", "")
-    indicator_name = indicator_names().get(indicator, indicator)
-    return render(request, "reporting/history.html", {
-        "report": report, "indicator": indicator, "member": member,
-        "indicator_name": indicator_name,
-        "member_label": _member_label(report, indicator, member),
-        "changes": cell_history(report, indicator, member)[:200],
-    })
-
-
-def _member_label(report, indicator: str, member: str) -> str:
     from bianhe.catalog.disaggregations import member_label
 
-    if not member:
-        return ""
     found = report.catalog_version.indicators.filter(code=indicator).first()
-    return member_label(found.disaggregation, member) if found else member
+    return render(request, "reporting/history.html", {
+        "report": report, "indicator": indicator, "member": member,
+        "indicator_name": found.name_zh if found else
+        indicator_names().get(indicator, indicator),
+        "member_label": member_label(found.disaggregation, member) if found else member,
+        "decimals": found.decimals if found else 2,
+        "changes": cell_history(report, indicator, member)[:200],
+    })
 
 
 def timeliness(request):
