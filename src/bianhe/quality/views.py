@@ -27,7 +27,7 @@ from bianhe.quality.actions import (
     do_save_outlier_config,
     do_save_rule,
 )
-from bianhe.quality.describe import flag_text
+from bianhe.quality.describe import flag_text, indicator_names
 from bianhe.quality.jobs import mark_stalled, start_in_background
 from bianhe.quality.models import (
     Explanation,
@@ -89,8 +89,9 @@ def followup(request):
         province = ""
     show_all = request.GET.get("all") == "1"
     rows = followup_rows(request.user, province=province, only_open=not show_all)
+    names = indicator_names()
     for row in rows:
-        row["texts"] = [flag_text(flag) for flag in row["flags"]]
+        row["texts"] = [flag_text(flag, names) for flag in row["flags"]]
     return render(request, "quality/followup.html", {
         "rows": rows, "provinces": provinces, "province": province, "show_all": show_all})
 
