@@ -151,7 +151,8 @@ def test_a_reporter_sees_a_flag_while_typing_explains_it_and_the_reviewer_accept
     assert page.locator("#row-TRADE_TOTAL .flag.warning").count() == 1
     page.click("button[value=submit]")
     page.wait_for_selector(".messages li")
-    assert "TRADE_TOTAL" in page.locator(".messages").inner_text()
+    assert "进出口总额" in page.locator(".messages").inner_text()
+    assert "TRADE_TOTAL" not in page.locator(".messages").inner_text()
     assert Report.objects.get().status == "draft"
     page.locator("#row-TRADE_TOTAL textarea[name=explanation]").fill("边民互市贸易未纳入海关统计")
     with page.expect_response(lambda response: "/explain/" in response.url):
@@ -170,3 +171,88 @@ def test_a_reporter_sees_a_flag_while_typing_explains_it_and_the_reviewer_accept
     reviewer.click("#row-TRADE_TOTAL button.accept-explanation")
     reviewer.wait_for_selector("#row-TRADE_TOTAL .badge.explanation-accepted")
     assert Explanation.objects.get().status == "accepted"
+
+
+def _wait_for(page, condition, what):
+    """Let the page's event loop run until ``condition()`` holds (or fail saying ``what``)."""
+    for _step in range(200):
+        if condition():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never happened: {what}")
+
+
+def test_rapid_edits_leave_the_row_and_the_summary_showing_the_last_saved_value(
+        live_server, people, open_month, browser):
+    """Two edits of one cell 0.1 s apart, the first save's answer held back until after
+    the second was typed: the row and the summary end up showing the last value, never a
+    late answer about the first."""
+    from bianhe.quality.actions import ensure_default_rules
+    from bianhe.reporting.actions import do_save_values
+    from bianhe.reporting.models import DataValue
+    from test_quality_workflow import monthly_rows
+
+    ensure_default_rules()
+    reporter = people["pingxiang_reporter"]
+    assert do_save_values(reporter, monthly_rows("BECZ-GX-01", open_month)).ok
+    base = live_server.url
+    page = browser.new_page(locale="zh-CN")
+    _login(page, base, reporter.username)
+    page.goto(f"{base}/reporting/BECZ-GX-01/BH-M/{open_month.code}/")
+    assert page.locator("#row-TRADE_TOTAL .flag").count() == 0
+    held, answered = [], []
+
+    def hold_the_first_save(route):
+        if not held:
+            held.append((route, route.fetch()))  # the server has saved it; the page waits
+        else:
+            route.continue_()
+
+    page.route("**/cell/", hold_the_first_save)
+    page.on("requestfinished",
+            lambda request: answered.append(request) if request.url.endswith("/cell/")
+            else None)
+    cell = page.locator("#row-TRADE_TOTAL input[name=value]")
+    cell.fill("150")  # 60 + 40 ≠ 150: rule R01 fails
+    cell.press("Tab")
+    _wait_for(page, lambda: held, "the first save reached the server")
+    page.wait_for_timeout(100)
+    page.locator("#row-TRADE_TOTAL input[name=value]").fill("100")  # consistent again
+    page.locator("#row-TRADE_TOTAL input[name=value]").press("Tab")
+    page.wait_for_timeout(300)  # time for a second save to go out, if it is not queued
+    route, response = held[0]
+    route.fulfill(response=response)
+    _wait_for(page, lambda: len(answered) >= 2, "the second edit was saved as well (not dropped)")
+    page.wait_for_selector("#row-TRADE_TOTAL .ok")
+    assert DataValue.objects.get(indicator_code="TRADE_TOTAL").value == 100
+    assert page.locator("#row-TRADE_TOTAL .flag").count() == 0
+    assert page.locator("#row-TRADE_TOTAL input[name=value]").input_value() == "100"
+    assert "进出口总额" not in page.locator("#quality-summary").inner_text()
+    page.reload()
+    assert page.locator("#row-TRADE_TOTAL .flag").count() == 0
+
+
+def test_a_save_refreshes_the_other_rows_a_rule_ties_it_to(live_server, people, open_month,
+                                                            browser):
+    from bianhe.quality.actions import ensure_default_rules
+    from bianhe.reporting.actions import do_save_values
+    from test_quality_workflow import monthly_rows
+
+    ensure_default_rules()
+    reporter = people["pingxiang_reporter"]
+    assert do_save_values(reporter, monthly_rows("BECZ-GX-01", open_month)).ok
+    base = live_server.url
+    page = browser.new_page(locale="zh-CN")
+    _login(page, base, reporter.username)
+    page.goto(f"{base}/reporting/BECZ-GX-01/BH-M/{open_month.code}/")
+    total = page.locator("#row-TRADE_TOTAL input[name=value]")
+    total.fill("150")  # 60 + 40 ≠ 150: rule R01 shows its failure on 出口额's row
+    total.press("Tab")
+    page.wait_for_selector("#row-TRADE_TOTAL .ok")
+    page.wait_for_selector("#row-EXPORT .flag.error")
+    message = page.locator("#row-EXPORT .flag .message").inner_text()
+    assert "出口额 + 进口额" in message and "≠ 进出口总额" in message
+    assert "EXPORT" not in message and "TRADE_TOTAL" not in message
+    page.locator("#row-TRADE_TOTAL input[name=value]").fill("100")
+    page.locator("#row-TRADE_TOTAL input[name=value]").press("Tab")
+    page.wait_for_selector("#row-EXPORT .flag", state="detached")

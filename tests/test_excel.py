@@ -532,3 +532,24 @@ def test_a_damaged_sheet_is_refused_with_its_name(client_for, month):
     assert [(p["sheet"], p["cell"]) for p in problems] == [(ZONE, "")]
     assert "cannot be read" in problems[0]["message"]
     assert nothing_written()
+
+
+def test_the_upload_result_lists_the_warnings_the_uploaded_values_raised(client_for, month):
+    """Written without a problem, yet flagged by the checks: the uploader is told which
+    values need an explanation, in a sentence that names the indicators."""
+    from bianhe.quality.actions import ensure_default_rules
+
+    ensure_default_rules()
+    client = client_for("pingxiang_reporter")
+    typed = {(ZONE, "TRADE_TOTAL", ""): 100, (ZONE, "EXPORT", ""): 60,
+             (ZONE, "IMPORT", ""): 40, (ZONE, "BORDER_TRADE", ""): 150,
+             (ZONE, "BORDER_SMALL_TRADE", ""): 100, (ZONE, "BORDER_RESIDENT_TRADE", ""): 50}
+    response = upload(client, month, fill(download(client, month), typed),
+                      language="zh-hans")
+    assert problems_in(response) == [] and DataValue.objects.exists()
+    text = response.content.decode()
+    assert 'id="flagged"' in text
+    flagged = text.split('id="flagged"')[1].split("</table>")[0]
+    # R04 (warning): 进出口总额 ≥ 边境贸易额 fails on 进出口总额's row.
+    assert "进出口总额（100.0万元）&lt; 边境贸易额（150.0万元），请核实或说明" in flagged
+    assert "TRADE_TOTAL" not in flagged and "BORDER_TRADE" not in flagged

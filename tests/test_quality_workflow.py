@@ -76,7 +76,7 @@ def test_an_error_rule_blocks_submission_until_the_value_is_corrected(people, ru
                                                                        open_month):
     reporter = people["pingxiang_reporter"]
     report = fill(reporter, open_month, TRADE_TOTAL="150")  # 60 + 40 ≠ 150
-    with pytest.raises(ValidationError, match="EXPORT"):
+    with pytest.raises(ValidationError, match="出口额"):
         do_transition(reporter, report, "submit")
     flag = Flag.objects.get(report=report, kind=Check.RULE, rule__code="R01")
     assert (flag.indicator_code, flag.severity) == ("EXPORT", Severity.ERROR)
@@ -97,8 +97,9 @@ def test_a_warning_needs_an_explanation_to_submit(people, rules, open_month):
     # R04 (warning): border trade above total trade.
     report = fill(reporter, open_month, BORDER_TRADE="150", BORDER_SMALL_TRADE="100",
                   BORDER_RESIDENT_TRADE="50")
-    with pytest.raises(ValidationError, match="TRADE_TOTAL"):
+    with pytest.raises(ValidationError, match="进出口总额") as refused:
         do_transition(reporter, report, "submit")
+    assert "TRADE_TOTAL" not in str(refused.value)
     flag = Flag.objects.get(report=report)
     assert (flag.rule.code, flag.severity, flag.indicator_code) == ("R04", "warning",
                                                                    "TRADE_TOTAL")
@@ -205,7 +206,7 @@ def test_outliers_are_flagged_beside_a_spike_and_need_an_explanation(people, rul
     assert len(kinds) >= 2 and Check.RULE not in kinds
     assert set(flags.values_list("indicator_code", flat=True)) == {"RETAIL_SALES"}
     assert all(flag.is_period_flow and flag.value == 1000 for flag in flags)
-    with pytest.raises(ValidationError, match="RETAIL_SALES"):
+    with pytest.raises(ValidationError, match="社会消费品零售总额"):
         do_transition(reporter, report, "submit")
     do_explain(reporter, report, "RETAIL_SALES", "", "大型商场开业")
     assert do_transition(reporter, report, "submit").status == Status.SUBMITTED
@@ -325,3 +326,57 @@ def test_a_rule_applies_only_to_its_provinces_and_period_types(people, rules, op
     flagged = set(Flag.objects.filter(rule__code__in=("XJ01", "Q01"))
                   .values_list("report__zone__code", "rule__code"))
     assert flagged == {("BECZ-XJ-01", "XJ01")}
+
+
+def test_changing_an_explained_value_supersedes_its_explanation(client, people, rules,
+                                                                open_month,
+                                                                guangxi_reviewer):
+    """The explanation was of a value that no longer exists: it stops counting, the
+    reviewer cannot accept it, and the reporter is asked for a new one."""
+    reporter = people["pingxiang_reporter"]
+    report = fill(reporter, open_month, BORDER_TRADE="150", BORDER_SMALL_TRADE="100",
+                  BORDER_RESIDENT_TRADE="50")
+    ensure_checked(report)
+    explanation = do_explain(reporter, report, "TRADE_TOTAL", "", "边民互市贸易口径不同")
+    do_transition(reporter, report, "submit")
+    do_transition(guangxi_reviewer, report, "return", reason="请核实进出口总额")
+    # A comment alone changes no value: the explanation stands.
+    assert do_save_values(reporter, [{"zone": "BECZ-GX-01", "period": open_month.code,
+                                      "indicator": "TRADE_TOTAL", "value": "100",
+                                      "comment": "海关口径"}]).ok
+    explanation.refresh_from_db()
+    assert explanation.status == ExplanationStatus.PENDING
+    assert do_save_values(reporter, [{"zone": "BECZ-GX-01", "period": open_month.code,
+                                      "indicator": "TRADE_TOTAL", "value": "120"}]).ok
+    explanation.refresh_from_db()
+    assert explanation.status == ExplanationStatus.SUPERSEDED
+    assert explanation.superseded_at is not None
+    log = AuditLog.objects.get(action="quality.explanation.supersede")
+    assert (log.before["status"], log.after["status"]) == ("pending", "superseded")
+    # Not accepted by a reviewer, through the action or the page.
+    with pytest.raises(ValidationError):
+        do_accept_explanation(guangxi_reviewer, explanation)
+    client.force_login(guangxi_reviewer)
+    refused = client.post(f"/quality/report/{report.pk}/accept/",
+                          {"indicator": "TRADE_TOTAL", "member": ""})
+    assert refused.status_code == 404
+    explanation.refresh_from_db()
+    assert explanation.status == ExplanationStatus.SUPERSEDED
+    # It no longer explains anything: the worklist counts the cell as unexplained and the
+    # report cannot be submitted until the reporter explains the new value.
+    row = risk_rows(Report.objects.filter(pk=report.pk))[0]
+    assert (row["unexplained"], row["explained"]) == (1, 0)
+    assert do_save_values(reporter, [{"zone": "BECZ-GX-01", "period": open_month.code,
+                                      "indicator": "TRADE_TOTAL", "value": "100"}]).ok
+    explanation.refresh_from_db()
+    assert explanation.status == ExplanationStatus.SUPERSEDED
+    with pytest.raises(ValidationError, match="进出口总额"):
+        do_transition(reporter, report, "submit")
+    client.force_login(reporter)
+    grid = client.get(f"/reporting/BECZ-GX-01/BH-M/{open_month.code}/").content.decode()
+    assert "原说明针对修改前的数值，已失效：" in grid and "边民互市贸易口径不同" in grid
+    assert "边民互市贸易口径不同</textarea>" not in grid  # a new one is asked for
+    do_explain(reporter, report, "TRADE_TOTAL", "", "海关口径，边民互市另计")
+    explanation.refresh_from_db()
+    assert explanation.status == ExplanationStatus.PENDING
+    assert do_transition(reporter, report, "submit").status == Status.SUBMITTED

@@ -26,13 +26,6 @@ from visible_text import visible_text
 #: Pages owned by other parts of issue 11 that still show English or codes today. Each entry
 #: is expected to fail here until its owner's change is merged; remove it then.
 KNOWN_FAILURES_OWNED_ELSEWHERE = {
-    "reporting/<str:code>/<str:form>/<str:period>/":
-        "entry grid: period code in the title, indicator codes (entry-grid part)",
-    "reporting/<str:code>/<str:form>/<str:period>/history/":
-        "cell history: period code in the title (entry-grid part)",
-    "reporting/excel/<str:form>/<str:period>/upload/":
-        "Excel upload result: period code (entry-grid part)",
-    "quality/followup/": "flag messages name indicators by code (flag-message part)",
     "analytics/pivot/": "pivot (analytics part)",
     "analytics/sdmx/": "SDMX page: dataflow and dimension ids (analytics part)",
 }

@@ -265,3 +265,115 @@ def test_a_province_approves_the_checked_reports_from_its_worklist(people, open_
     other.force_login(people["xinjiang_reviewer"])
     other.post("/reporting/bulk/accept/", {"report": [r.pk for r in reports]})
     assert set(Report.objects.values_list("status", flat=True)) == {"approved"}
+
+
+# --- the entry grid tells the truth (issue 11) ----------------------------------------------
+
+def _open(*periods, form="BH-M"):
+    from bianhe.reporting.models import WindowOverride
+
+    for period in periods:
+        WindowOverride.objects.get_or_create(form=ReportForm.objects.get(code=form),
+                                             period=period.code,
+                                             defaults={"is_open": True, "reason": "补录"})
+
+
+def test_beside_the_first_quarter_the_previous_period_is_the_last_quarters_own_flow(
+        client_for, people, catalogue):
+    """上期 of 一季度 is not last year's 1—12月 total: the fourth quarter's own flow, or "—"
+    with the reason; 同比 of a rate is a difference in 百分点, not a percent of a percent."""
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    q1, q3, q4 = Period.parse(f"{year}Q1"), Period.parse(f"{year - 1}Q3"), \
+        Period.parse(f"{year - 1}Q4")
+    last_q1 = q1.same_period_last_year()
+    _open(q1, q3, q4, last_q1, form="BH-Q")
+    admin = people["ministry_admin"]
+    rows = [("GDP", q4, "45000"), ("GDP", q3, "30000"), ("GDP", q1, "12000"),
+            ("GDP_GROWTH", last_q1, "20"), ("GDP_GROWTH", q1, "4.9")]
+    assert do_save_values(admin, [{"zone": "BECZ-GX-01", "period": p.code, "indicator": c,
+                                   "value": v} for c, p, v in rows]).ok
+    page = client_for("pingxiang_reporter").get(url(q1, form="BH-Q"))
+    assert page.status_code == 200
+    gdp = next(r for r in page.context["rows"] if r.indicator.code == "GDP")
+    assert gdp.shown.previous == "15,000.0"  # 1—12月 45,000 less 1—9月 30,000
+    assert "四季度" in gdp.shown.previous_note
+    rate = next(r for r in page.context["rows"] if r.indicator.code == "GDP_GROWTH")
+    assert rate.shown.change == "降低15.1个百分点"
+    html = page.content.decode()
+    assert "45,000.0" not in html and "75.5%" not in html
+    # Without the third quarter the fourth quarter's own flow is unknown: "—" and why.
+    DataValue.objects.filter(indicator_code="GDP", report__period=q3.code).delete()
+    page = client_for("pingxiang_reporter").get(url(q1, form="BH-Q"))
+    gdp = next(r for r in page.context["rows"] if r.indicator.code == "GDP")
+    assert gdp.shown.previous == "—" and "全年合计" in gdp.shown.previous_note
+    assert f'title="{gdp.shown.previous_note}"' in page.content.decode()
+
+
+def test_the_grid_writes_growth_in_words_with_thousands_separators_and_no_period_code(
+        client_for, people, open_month):
+    last_year = open_month.same_period_last_year()
+    _open(last_year)
+    admin = people["ministry_admin"]
+    assert do_save_values(admin, [
+        {"zone": "BECZ-GX-01", "period": last_year.code, "indicator": "EXPORT",
+         "value": "12000"},
+        {"zone": "BECZ-GX-01", "period": open_month.code, "indicator": "EXPORT",
+         "value": "11988"}]).ok
+    page = client_for("pingxiang_reporter").get(url(open_month))
+    html = page.content.decode()
+    row = next(r for r in page.context["rows"] if r.indicator.code == "EXPORT")
+    assert (row.shown.last_year, row.shown.change) == ("12,000.0", "下降0.1%")
+    assert "下降0.1%" in html and "-0.1%" not in html
+    assert open_month.code not in _visible(html.split("<table")[0])  # title, heading, lead
+    history = client_for("pingxiang_reporter").get(url(open_month, tail="history/"),
+                                                   {"indicator": "EXPORT"})
+    text = _visible(history.content.decode())
+    assert open_month.label(cumulative=True) in text and "出口额" in text
+    assert open_month.code not in text and "EXPORT" not in text
+
+
+def _visible(html: str) -> str:
+    """The text a reader sees (tags, attributes and scripts removed), the title included."""
+    import re
+
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_an_annual_form_has_no_separate_previous_period_column(client_for, catalogue):
+    from django.utils import timezone
+
+    year = Period.parse(str(timezone.localdate().year - 1))
+    page = client_for("pingxiang_reporter").get(url(year, form="BH-A"))
+    assert page.status_code == 200 and page.context["show_previous"] is False
+    html = page.content.decode()
+    assert "上年同期" in html and ">上期<" not in html
+
+
+def test_a_save_answers_with_every_other_row_whose_flags_changed(client_for, people,
+                                                                  open_month):
+    """R01 (出口额 + 进口额 = 进出口总额) shows its failure on 出口额's row: saving 进出口总额
+    swaps that row in too, out of band; rows whose flags did not change are not sent."""
+    from bianhe.quality.actions import ensure_default_rules
+    from test_quality_workflow import monthly_rows
+
+    ensure_default_rules()
+    assert do_save_values(people["pingxiang_reporter"],
+                          monthly_rows("BECZ-GX-01", open_month)).ok
+    client = client_for("pingxiang_reporter")
+    client.get(url(open_month))  # the page checks the report: no flag yet
+    response = client.post(url(open_month, tail="cell/"), {
+        "indicator": "TRADE_TOTAL", "member": "", "value": "150", "comment": ""},
+        HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<tr id="row-TRADE_TOTAL"')
+    assert '<tr id="row-EXPORT" hx-swap-oob="true"' in html
+    assert "出口额 + 进口额（100.0万元）≠ 进出口总额（150.0万元）" in html
+    assert 'id="row-IMPORT"' not in html  # its flags did not change
+    assert 'id="quality-summary" class="quality-summary" hx-swap-oob="true"' in html
+    again = client.post(url(open_month, tail="cell/"), {
+        "indicator": "TRADE_TOTAL", "member": "", "value": "100", "comment": ""})
+    assert '<tr id="row-EXPORT" hx-swap-oob="true"' in again.content.decode()
+    assert "≠" not in again.content.decode()

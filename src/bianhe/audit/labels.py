@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "quality.explanation.write": gettext_lazy("Explanation written"),
     "quality.explanation.delete": gettext_lazy("Explanation removed"),
     "quality.explanation.accept": gettext_lazy("Explanation accepted"),
+    "quality.explanation.supersede": gettext_lazy("Explanation superseded by a new value"),
     "quality.run.start": gettext_lazy("Quality checks started"),
     "quality.run.finish": gettext_lazy("Quality checks finished"),
     "analytics.view.save": gettext_lazy("Saved view stored"),
@@ -74,7 +75,8 @@ OBJECT_TYPE_LABELS = {"reporting.reportform": gettext_lazy("report form layout")
 #: (explanations are filed under their report).
 ACTION_MODELS = {"quality.explanation.write": "quality.explanation",
                  "quality.explanation.delete": "quality.explanation",
-                 "quality.explanation.accept": "quality.explanation"}
+                 "quality.explanation.accept": "quality.explanation",
+                 "quality.explanation.supersede": "quality.explanation"}
 
 #: Keys holding period codes, shown as 2026年11月.
 PERIOD_KEYS = frozenset({"period", "from", "to", "period_from", "period_to"})

@@ -247,12 +247,57 @@ def do_explain(actor, report, indicator_code: str, member: str, text: str, *,
     explanation.written_at = timezone.now()
     explanation.status = ExplanationStatus.PENDING
     explanation.reviewed_by, explanation.reviewed_at = None, None
+    explanation.superseded_at = None
     explanation.save()
     record(actor=actor, action="quality.explanation.write", obj=report,
            object_repr=f"{report} {indicator_code}{'/' + member if member else ''}",
            before=before, after={"text": text, "status": explanation.status},
            source=source, ip_address=ip_address)
     return explanation
+
+
+def supersede_explanations(cells, *, actor, source: str) -> int:
+    """Mark the explanations of cells whose value just changed as superseded.
+
+    ``cells`` are (report id, indicator, member, old value, new value). Called by the
+    value write itself (web, Excel, API, import), inside its transaction; an explanation
+    of a value that no longer exists is never offered to a reviewer for acceptance. Each
+    one superseded gets its audit row. Returns how many were superseded.
+    """
+    # A cell that had no value has nothing explained (new values are most of a big import).
+    changed = {(pk, code, member) for pk, code, member, old, new in cells
+               if old is not None and _as_decimal(old) != _as_decimal(new)}
+    if not changed:
+        return 0
+    reports = sorted({pk for pk, _c, _m in changed})
+    found = [e for start in range(0, len(reports), 10_000)
+             for e in Explanation.objects.select_related("report").filter(
+                 report_id__in=reports[start:start + 10_000])
+             .exclude(status=ExplanationStatus.SUPERSEDED)
+             if (e.report_id, e.indicator_code, e.member) in changed]
+    now = timezone.now()
+    for explanation in found:
+        before = {"status": explanation.status, "text": explanation.text}
+        explanation.status = ExplanationStatus.SUPERSEDED
+        explanation.superseded_at = now
+        explanation.save(update_fields=["status", "superseded_at"])
+        record(actor=actor, action="quality.explanation.supersede", obj=explanation.report,
+               object_repr=f"{explanation.report} {explanation.indicator_code}"
+                           f"{'/' + explanation.member if explanation.member else ''}",
+               before=before, after={"status": explanation.status},
+               source=source)
+    return len(found)
+
+
+def _as_decimal(value):
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return value
 
 
 @transaction.atomic
@@ -262,6 +307,10 @@ def do_accept_explanation(actor, explanation: Explanation, *, source: str = Sour
     report = explanation.report
     require(type(report).objects, actor, Action.REVIEW, report)
     explanation = Explanation.objects.select_for_update().get(pk=explanation.pk)
+    if explanation.status == ExplanationStatus.SUPERSEDED:
+        raise ValidationError(_("This explanation was written for a value that has since "
+                                "been changed; there is nothing to accept."))
+    before = explanation.status
     explanation.status = ExplanationStatus.ACCEPTED
     explanation.reviewed_by = actor if actor is not None and actor.is_authenticated else None
     explanation.reviewed_at = timezone.now()
@@ -269,7 +318,7 @@ def do_accept_explanation(actor, explanation: Explanation, *, source: str = Sour
     record(actor=actor, action="quality.explanation.accept", obj=report,
            object_repr=f"{report} {explanation.indicator_code}"
                        f"{'/' + explanation.member if explanation.member else ''}",
-           before={"status": ExplanationStatus.PENDING},
+           before={"status": before},
            after={"status": explanation.status, "text": explanation.text},
            source=source, ip_address=ip_address)
     return explanation

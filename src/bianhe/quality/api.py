@@ -10,7 +10,7 @@ from bianhe.api_errors import model_errors
 from bianhe.audit.actions import request_context
 from bianhe.audit.models import Source
 from bianhe.quality.actions import do_explain
-from bianhe.quality.describe import flag_text
+from bianhe.quality.describe import flag_text, indicator_names
 from bianhe.quality.models import Explanation, Flag, Severity
 from bianhe.reporting.models import Report
 from bianhe.roles import Action
@@ -60,6 +60,7 @@ def list_flags(request, period: str | None = None, zone: str | None = None,
     explanations = {(e.report_id, e.indicator_code, e.member): e for e in
                     Explanation.objects.filter(report_id__in={f.report_id for f in flags})}
     rows = []
+    names = indicator_names()
     for flag in flags:
         explanation = explanations.get((flag.report_id, flag.indicator_code, flag.member))
         rows.append({
@@ -67,7 +68,7 @@ def list_flags(request, period: str | None = None, zone: str | None = None,
             "form": flag.report.form.code, "period": flag.report.period,
             "indicator": flag.indicator_code, "member": flag.member, "check": flag.kind,
             "severity": flag.severity, "rule": flag.rule.code if flag.rule else None,
-            "message": flag_text(flag),
+            "message": flag_text(flag, names),
             "explanation": explanation.text if explanation else None,
             "explanation_status": explanation.status if explanation else None})
     return rows

@@ -149,6 +149,8 @@ class Flag(models.Model):
 class ExplanationStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting review")
     ACCEPTED = "accepted", _("Accepted by the reviewer")
+    #: The value it explained was changed since: it explains nothing that exists any more.
+    SUPERSEDED = "superseded", _("Superseded: the value was changed")
 
 
 class ExplanationQuerySet(RestrictedQuerySet):
@@ -172,6 +174,7 @@ class Explanation(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
 
     objects = ExplanationQuerySet.as_manager()
 

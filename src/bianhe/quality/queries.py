@@ -34,7 +34,9 @@ class CellQuality:
 
     @property
     def needs_explanation(self) -> bool:
-        return bool(self.warnings) and not (self.explanation and self.explanation.text)
+        return bool(self.warnings) and not (
+            self.explanation and self.explanation.text
+            and self.explanation.status != ExplanationStatus.SUPERSEDED)
 
 
 def cell_quality(report: Report | None) -> dict[tuple[str, str], CellQuality]:
@@ -50,19 +52,32 @@ def cell_quality(report: Report | None) -> dict[tuple[str, str], CellQuality]:
 
 
 def blocking_problems(report: Report) -> tuple[list[str], list[str]]:
-    """(cells with errors, cells with warnings but no explanation) as "CODE" or "CODE/M".
+    """(cells with errors, cells with warnings but no explanation) by indicator name.
 
-    Two light queries: this runs on every submission.
+    A few light queries: this runs on every submission.
     """
     errors, warned = set(), set()
     for code, member, severity in report.flags.values_list("indicator_code", "member",
                                                            "severity"):
         (errors if severity == Severity.ERROR else warned).add((code, member))
-    explained = set(report.explanations.exclude(text="").values_list("indicator_code",
-                                                                     "member"))
+    explained = set(report.explanations.exclude(text="")
+                    .exclude(status=ExplanationStatus.SUPERSEDED)
+                    .values_list("indicator_code", "member"))
+
+    from bianhe.catalog.disaggregations import member_label
+
+    indicators = {ind.code: ind for ind in report.catalog_version.indicators.filter(
+        code__in={code for code, _m in errors | warned})}
 
     def labels(cells):
-        return [f"{code}/{member}" if member else code for code, member in sorted(cells)]
+        # Named as the grid names them ("分国别(地区)进出口额 · 俄罗斯"), never by code.
+        named = []
+        for code, member in sorted(cells):
+            ind = indicators.get(code)
+            name = ind.name_zh if ind else code
+            named.append(f"{name} · {member_label(ind.disaggregation, member)}"
+                         if member and ind else name)
+        return named
 
     return labels(errors), labels(warned - errors - explained)
 
@@ -88,7 +103,9 @@ def risk_rows(reports) -> list[dict]:
             row["outliers"] += 1
         flagged_cells[pk].add((code, member))
     explained = defaultdict(set)
+    # A superseded explanation explains a value that no longer exists: not explained.
     for pk, code, member in (Explanation.objects.filter(report_id__in=ids).exclude(text="")
+                             .exclude(status=ExplanationStatus.SUPERSEDED)
                              .values_list("report_id", "indicator_code", "member")):
         explained[pk].add((code, member))
     accepted = dict(Explanation.objects.filter(report_id__in=ids,

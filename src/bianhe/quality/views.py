@@ -28,10 +28,12 @@ from bianhe.quality.actions import (
     do_save_rule,
 )
 from bianhe.quality.describe import flag_text
+from bianhe.quality.describe import indicator_names as names_for_messages
 from bianhe.quality.expressions import RuleError, parse_rule
 from bianhe.quality.jobs import mark_stalled, start_in_background
 from bianhe.quality.models import (
     Explanation,
+    ExplanationStatus,
     MissingPolicy,
     OutlierConfig,
     QualityRun,
@@ -99,9 +101,9 @@ def followup(request):
         province = ""
     show_all = request.GET.get("all") == "1"
     rows = followup_rows(request.user, province=province, only_open=not show_all)
-    names = indicator_names()
+    names, message_names = indicator_names(), names_for_messages()
     for row in rows:
-        row["texts"] = [flag_text(flag) for flag in row["flags"]]
+        row["texts"] = [flag_text(flag, message_names) for flag in row["flags"]]
         row["label"] = indicator_label(row["indicator"], row["member"], names)
     return render(request, "quality/followup.html", {
         "rows": rows, "provinces": provinces, "province": province, "show_all": show_all})
@@ -132,8 +134,10 @@ def accept(request, report_id):
         raise NotInScope
     indicator = request.POST.get("indicator", "")
     member = request.POST.get("member", "")
-    explanation = get_object_or_404(Explanation, report=report, indicator_code=indicator,
-                                    member=member)
+    # A superseded explanation is of a value that no longer exists: nothing to accept.
+    explanation = get_object_or_404(
+        Explanation.objects.exclude(status=ExplanationStatus.SUPERSEDED), report=report,
+        indicator_code=indicator, member=member)
     do_accept_explanation(request.user, explanation, **request_context(request))
     return _grid_row(request, report, indicator, member)
 

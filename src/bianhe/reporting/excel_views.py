@@ -16,6 +16,7 @@ from django.shortcuts import render
 from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
+from bianhe.catalog.disaggregations import member_label
 from bianhe.catalog.models import CatalogVersion
 from bianhe.periods import Period, PeriodError
 from bianhe.reporting.excel import (
@@ -109,6 +110,8 @@ def upload(request, form, period):
                 problem_count += result.problem_count
                 touched = sorted(set(frame["zone"]))
     by_code = {zone.code: zone for zone in zones}
+    flagged = _flagged_cells(form, period, version, touched) \
+        if result is not None and result.ok and not result.dry_run else []
     names = dict(version.indicators.filter(code__in={p.indicator for p in problems})
                  .values_list("code", "name_zh")) if problems else {}
     return render(request, "reporting/excel_upload.html", {
@@ -118,7 +121,39 @@ def upload(request, form, period):
         "zones": [by_code[code] for code in touched if code in by_code],
         "own_zone": zones[0] if len(zones) == 1 else None,
         "max_mb": megabytes(max_upload_bytes()),
+        "flagged": flagged,
     })
+
+
+def _flagged_cells(form, period, version, zone_codes) -> list[dict]:
+    """What the checks raised on the reports just written: one sentence per flagged cell,
+    errors first, so the uploader sees the warnings as well as the refusals."""
+    from bianhe.quality.checks import check_reports
+    from bianhe.quality.describe import cell_message, indicator_names
+    from bianhe.quality.queries import cell_quality
+    from bianhe.reporting.models import Report
+    from bianhe.reporting.queries import form_indicators
+
+    reports = list(Report.objects.filter(zone__code__in=zone_codes, form=form,
+                                         period=period.code).select_related("zone"))
+    if not reports:
+        return []
+    check_reports([report.pk for report in reports])
+    indicators = {ind.code: ind for ind in form_indicators(form, version)}
+    names = indicator_names()
+    rows = []
+    for report in sorted(reports, key=lambda r: r.zone.path):
+        for (code, member), quality in sorted(cell_quality(report).items()):
+            if not quality.flags or code not in indicators:
+                continue
+            indicator = indicators[code]
+            rows.append({
+                "zone": report.zone, "indicator": indicator,
+                "member": member_label(indicator.disaggregation, member),
+                "severity": "error" if quality.errors else "warning",
+                "message": cell_message(quality, indicator, period, names)})
+    rows.sort(key=lambda row: row["severity"] != "error")
+    return rows
 
 
 def _order(frame):

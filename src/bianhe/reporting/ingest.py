@@ -515,6 +515,10 @@ def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dic
                         all_new=bool(changed["is_new"].all()))
         else:
             _write_rows(values, changes, now, actor_id, actor_name, source)
+        from bianhe.quality.actions import supersede_explanations
+
+        supersede_explanations(zip(report_ids, indicator, member, old_value, new_value,
+                                   strict=True), actor=actor, source=source)
         ids = sorted({pk for key, (pk, _s) in current.items() if key in existing})
         for start in range(0, len(ids), CHUNK):  # PostgreSQL takes at most 65,535 parameters
             # values_changed_at tells the quality checks their flags are stale.

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +17,7 @@ from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
 from bianhe.catalog.models import CatalogVersion, Frequency
 from bianhe.periods import Period, PeriodError
+from bianhe.quality.describe import cell_message, flag_text, indicator_names
 from bianhe.reporting.actions import (
     do_save_values,
     do_set_window,
@@ -22,6 +25,7 @@ from bianhe.reporting.actions import (
     do_transition_many,
 )
 from bianhe.reporting.forms import ReportFilterForm
+from bianhe.reporting.grid import decorate, flag_signature, flags_by_cell, has_previous_column
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.queries import cell_history, due_reports, entry_grid, timeliness_rows
 from bianhe.reporting.windows import is_open
@@ -95,6 +99,7 @@ def grid_context(request, zone, form, period) -> dict:
     since they were computed, so a reporter sees them while typing.
     """
     from bianhe.quality.checks import ensure_checked
+    from bianhe.quality.models import OutlierConfig
     from bianhe.quality.queries import cell_quality
 
     report = Report.objects.filter(zone=zone, form=form, period=period.code).first()
@@ -116,15 +121,26 @@ def grid_context(request, zone, form, period) -> dict:
     if report is not None:
         ensure_checked(report)
     rows = entry_grid(zone, form, period, version, report)
+    decorate(rows, zone, form, period)
     cells = cell_quality(report)
+    names = indicator_names()
+    show_detail = level != "zone"
+    config = OutlierConfig.current() if show_detail and cells else None
     for row in rows:
         row.quality = cells.get((row.indicator.code, row.member))
+        flags = row.quality.flags if row.quality else []
+        row.message = cell_message(row.quality, row.indicator, period, names) if flags else ""
+        row.details = [{"kind": f.kind, "text": flag_text(f, names, row.indicator, config)}
+                       for f in flags] if show_detail else []
     flagged = [row for row in rows if row.quality and row.quality.flags]
     return {
         "zone": zone, "form": form, "period": period, "report": report, "rows": rows,
         "can_enter": can_enter, "can_review": can_review, "flagged": flagged,
         "transitions": available(request.user, report) if report else [],
         "is_cumulative_label": period.label(cumulative=True),
+        "show_previous": has_previous_column(period),
+        # The statistical detail of a flag is for those who judge it, not for the zone.
+        "show_detail": show_detail,
     }
 
 
@@ -145,6 +161,8 @@ def save_cell(request, code, form, period):
     member = request.POST.get("member", "")
     value = request.POST.get("value", "")
     comment = request.POST.get("comment", "")
+    before = flags_by_cell(Report.objects.filter(zone=zone, form=form,
+                                                 period=period.code).first())
     result = do_save_values(request.user, [{
         "zone": zone.code, "period": period.code, "indicator": indicator, "member": member,
         "value": value, "comment": comment, "location": indicator}],
@@ -156,9 +174,20 @@ def save_cell(request, code, form, period):
         raise NotInScope
     if not result.ok:
         row.value, row.comment = value, comment  # show what was typed beside the reason
-    return render(request, "reporting/_row.html", {
-        **context, "row": row, "result": result, "saved": result.ok, "can_enter": True,
-        "oob_summary": True})
+    context = {**context, "can_enter": True}
+    parts = [render_to_string("reporting/_row.html", {
+        **context, "row": row, "result": result, "saved": result.ok}, request)]
+    # A rule ties several cells: a save can raise or clear a flag shown on another row.
+    # Every other row whose flags changed is swapped in out of band with this answer.
+    for other in context["rows"]:
+        key = (other.indicator.code, other.member)
+        if other is not row and before.get(key, frozenset()) != flag_signature(
+                other.quality.flags if other.quality else ()):
+            parts.append(render_to_string("reporting/_row.html", {
+                **context, "row": other, "oob": True}, request))
+    parts.append(render_to_string("reporting/_quality_summary.html",
+                                  {**context, "oob": True}, request))
+    return HttpResponse("".join(parts))
 
 
 @require_POST
@@ -214,8 +243,15 @@ def history(request, code, form, period):
     report = get_object_or_404(Report, zone=zone, form__code=form, period=period.upper())
     indicator = request.GET.get("indicator", "")
     member = request.GET.get("member", "")
+    from bianhe.catalog.disaggregations import member_label
+
+    found = report.catalog_version.indicators.filter(code=indicator).first()
     return render(request, "reporting/history.html", {
         "report": report, "indicator": indicator, "member": member,
+        "indicator_name": found.name_zh if found else
+        indicator_names().get(indicator, indicator),
+        "member_label": member_label(found.disaggregation, member) if found else member,
+        "decimals": found.decimals if found else 2,
         "changes": cell_history(report, indicator, member)[:200],
     })
 
