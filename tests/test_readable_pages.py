@@ -57,7 +57,8 @@ ALLOWED_ON_PAGE = {"reporting/import/": {"zone", "period", "indicator", "member"
 #: The visible start of an API token ("bh_Ab3x…"), shown so that its owner recognises it.
 TOKEN_PREFIX = re.compile(r"\bbh_[\w-]+…?")
 #: Zone, province and ministry codes are shown as codes by design (the registry's keys).
-UNIT_CODE = re.compile(r"\b(?:C?BECZ-[A-Z]{2}-\d{2}|CN-[A-Z]{2}|MOFCOM)\b")
+UNIT_CODE = re.compile(r"(?<![A-Za-z0-9-])(?:C?BECZ-[A-Z]{2}-\d{2}|CN-[A-Z]{2}|MOFCOM)"
+                       r"(?![A-Za-z0-9-])")
 ADDRESS = re.compile(r"https?://\S+|\b[\w.-]+\.(?:com|cn|org|net|kz|gov)(?:\.cn)?\b\S*"
                      r"|\b[\w.+-]+@[\w-]+\.[\w.]+")
 PERIOD_CODE = re.compile(r"(?<![\w-])\d{4}(?:M\d{2}|Q[1-4]|H[12])(?![\w-])")
