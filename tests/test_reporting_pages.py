@@ -184,7 +184,7 @@ def test_a_reporter_is_told_about_returned_and_due_reports(client_for, people, o
 
     client = client_for("pingxiang_reporter")
     home = client.get("/").content.decode()
-    assert "边(跨)合区主要指标月报" in home  # this month's or last month's report is due
+    assert "边（跨）合区主要指标月报" in home  # this month's or last month's report is due
     report = fill(people["pingxiang_reporter"], open_month)
     do_transition(people["pingxiang_reporter"], report, "submit")
     reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",

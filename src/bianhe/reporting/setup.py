@@ -13,11 +13,11 @@ from bianhe.zones.models import OrgUnit
 
 # code, name zh, name en, frequency, deadline (days after the period), window (days after)
 DEFAULT_FORMS = (
-    ("BH-M", "边(跨)合区主要指标月报", "Monthly report of main indicators", Frequency.MONTHLY,
+    ("BH-M", "边（跨）合区主要指标月报", "Monthly report of main indicators", Frequency.MONTHLY,
      10, 60),
-    ("BH-Q", "边(跨)合区主要指标季报", "Quarterly report of main indicators",
+    ("BH-Q", "边（跨）合区主要指标季报", "Quarterly report of main indicators",
      Frequency.QUARTERLY, 15, 75),
-    ("BH-A", "边(跨)合区年度统计报表", "Annual statistical report", Frequency.ANNUAL, 60, 120),
+    ("BH-A", "边（跨）合区年度统计报表", "Annual statistical report", Frequency.ANNUAL, 60, 120),
 )
 
 
