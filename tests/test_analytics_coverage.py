@@ -75,14 +75,13 @@ def test_the_pivot_page_labels_and_marks_a_partial_total(client_for, two_of_twen
     assert 'class="partial-mark"' in table
     assert 'id="pivot-coverage"' in table and ">2/20<" in table
     assert "标*的数据仅覆盖部分园区" in page
-
-
-def test_a_full_total_keeps_its_plain_label(client_for, catalogue):
-    put({(code, "2025M12", "EXPORT"): 1 for code in
-         OrgUnit.objects.filter(level="zone").values_list("code", flat=True)})
+    # Once every zone is confirmed, the total is the total of all zones again.
+    put({(code, "2025M12", "EXPORT"): 1 for code in OrgUnit.objects.filter(
+        level="zone").exclude(code__in=(GX1, GX2)).values_list("code", flat=True)})
     page = client_for("ministry_admin").get(f"{PIVOT}?{all_zones()}").content.decode()
     table = page[page.index('id="pivot-table"'):page.index("</table>")]
     assert "全部园区" in table and "已确认园区合计" not in table and "partial" not in table
+    assert ">20/20<" in table
 
 
 def test_the_xlsx_labels_the_partial_total_and_notes_its_coverage(client_for, two_of_twenty):
