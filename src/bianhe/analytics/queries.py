@@ -41,7 +41,7 @@ from bianhe.analytics.query import (
     check_size,
 )
 from bianhe.analytics.registry import Zones, load_zones
-from bianhe.catalog.disaggregations import member_label, members
+from bianhe.catalog.disaggregations import DISAGGREGATIONS, member_label, members
 from bianhe.catalog.models import Indicator
 from bianhe.formatting import is_percent_unit
 from bianhe.periods import Period
@@ -407,6 +407,10 @@ def compute(query: Query, zones: Zones, *, scoped: bool) -> Result:
         columns=list(FRAME_COLUMNS))
     frame["included"] = frame["included"].astype(np.int64)
     frame["expected"] = frame["expected"].astype(np.int64)
+    if query.breakdown:
+        frame = _actual_partners(frame, definitions, zones, groups, chosen)
+        member_labels = {m: label for m, label in member_labels.items()
+                         if m in set(frame["member"])}
 
     footnotes[:0] = _basis_notes(query, scoped, is_demo, definitions, frame)
     member_order = [TOTAL_MEMBER] + [m for m in member_labels if m != TOTAL_MEMBER]
@@ -440,6 +444,27 @@ def compute(query: Query, zones: Zones, *, scoped: bool) -> Result:
         is_demo=is_demo,
         scoped=scoped,
     )
+
+
+def _actual_partners(frame: pd.DataFrame, definitions, zones: Zones, groups: np.ndarray,
+                     chosen: list[int]) -> pd.DataFrame:
+    """Partner-country rows limited to the countries the chosen units' zones border (as
+    the registry records them), plus any country with a figure and 其他. When a chosen
+    unit's zones have no bordering country recorded, every country is kept."""
+    spec = DISAGGREGATIONS["partner_country"]
+    if not any(d.disaggregation == "partner_country" for d in definitions.values()):
+        return frame
+    in_units = np.isin(groups, chosen)
+    recorded = [zones.neighbours[z] if z < len(zones.neighbours) else []
+                for z in np.flatnonzero(in_units)]
+    if not recorded or not all(recorded):
+        return frame
+    names = {name for countries in recorded for name in countries}
+    bordering = {code for code, zh, _en in spec["members"] if zh in names}
+    countries = {code for code, _zh, _en in spec["members"]}
+    with_figures = set(frame.loc[frame["value"].notna(), "member"])
+    dropped = countries - bordering - with_figures - {"OTHER"}
+    return frame[~frame["member"].isin(dropped)].reset_index(drop=True)
 
 
 def partial(frame: pd.DataFrame) -> pd.Series:
