@@ -172,6 +172,8 @@ def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
     chart = _get(params, "chart", defaults.chart)
     rows = tuple(get_list(params, "rows")) or defaults.rows
     columns = tuple(get_list(params, "columns")) or defaults.columns
+    if len(measures) > 1 and MEASURE not in rows + columns:
+        columns = (*columns, MEASURE)  # several measures side by side, inside each column
     checks = [("level", level, LEVELS), ("granularity", granularity, GRANULARITY_LABELS),
               *(("measure", m, MEASURES) for m in measures), ("basis", basis, BASES),
               ("chart", chart, CHARTS)]
