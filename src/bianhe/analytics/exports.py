@@ -33,8 +33,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bianhe import formatting
-from bianhe.analytics.pivot import Table, number_format
-from bianhe.analytics.query import LEVELS, MEASURES
+from bianhe.analytics.pivot import Table, level_label, number_format
+from bianhe.analytics.query import MEASURES
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -50,7 +50,7 @@ def title(result) -> str:
     span = first if first == last else f"{first}—{last}"
     names = "、".join(result.labels["indicator"][code] for code in result.order["indicator"])
     measures = "、".join(str(MEASURES[m]) for m in query.all_measures)
-    return " · ".join([names, measures, str(LEVELS[query.level]), span])
+    return " · ".join([names, measures, level_label(result), span])
 
 
 def unit_lines(result, table: Table) -> list[str]:

@@ -159,6 +159,14 @@ def unit_label(result, code: str, label: str, coverage: str) -> str:
     return _("%(name)s (confirmed %(coverage)s)") % {"name": label, "coverage": coverage}
 
 
+def level_label(result, labels: dict | None = None) -> str:
+    """The level as a title says it; all zones below full coverage are "已确认园区合计"."""
+    if result.query.level == ALL:
+        labels = labels or dimension_labels(result)
+        return next(iter(labels[UNIT].values()), str(LEVELS[ALL]))
+    return str(LEVELS[result.query.level])
+
+
 def dimension_labels(result) -> dict[str, dict[str, str]]:
     """Item labels per dimension. The unit of the figures goes on the indicator's label
     when there is one measure, on the measure's label when there is one indicator; a group
@@ -308,7 +316,7 @@ def layout(result) -> Table:
                      if dim != MEASURE and (dim != MEMBER or code != "_T")]
     if MEASURE in fixed:
         caption_parts.append(str(MEASURES[fixed[MEASURE]]))
-    caption_parts.append(str(LEVELS[query.level]))
+    caption_parts.append(level_label(result, labels))
     unit_note = ""
     if INDICATOR in fixed and MEASURE in fixed:
         unit = shown[(fixed[INDICATOR], fixed[MEASURE])][0]
