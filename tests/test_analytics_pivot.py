@@ -144,7 +144,7 @@ def test_htmx_asks_the_same_view_for_the_table_only(client_for, trade):
      {"name": "region", "allowed": "indicator, unit, period, member, measure"}),
     (params(start=str(LAST), end=str(PREVIOUS)),
      "The period range %(first)s–%(last)s is in the wrong order.",
-     {"first": str(LAST), "last": str(PREVIOUS)}),
+     {"first": f"{LAST}年", "last": f"{PREVIOUS}年"}),
     (params(indicator=["TRADE_TOTAL", "EXPORT"]),
      "%(dimension)s has %(count)d items: put it in the rows or the columns, or choose one "
      "item.", {"dimension": "INDICATOR", "count": 2}),

@@ -33,6 +33,8 @@ class QueryOut(Schema):
     query: dict
     labels: dict[str, dict[str, str]]
     units_of_measure: dict[str, str]
+    #: measure -> indicator -> unit, when several measures are asked for
+    units_by_measure: dict[str, dict[str, str]]
     footnotes: list[str]
     is_demo: bool
     observations: list[Observation]
@@ -69,6 +71,8 @@ def analytics_query(request):
         "query": query.as_params(),
         "labels": result.labels,
         "units_of_measure": result.measure_units,
+        "units_by_measure": {m: {c: result.unit_of(c, m) for c in query.indicators}
+                             for m in query.all_measures},
         "footnotes": result.footnotes,
         "is_demo": result.is_demo,
         "observations": [

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bianhe.analytics import timeaxis
+from bianhe.formatting import period_label
 from bianhe.periods import PeriodError
 
 INDICATOR, UNIT, PERIOD, MEMBER, MEASURE = "indicator", "unit", "period", "member", "measure"
@@ -220,8 +221,10 @@ def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
         except PeriodError:
             wrong_order = False
         if wrong_order:
+            cumulative = granularity == timeaxis.YTD
             raise QueryError(_("The period range %(first)s–%(last)s is in the wrong order.")
-                             % {"first": first, "last": last}) from None
+                             % {"first": period_label(first, cumulative=cumulative),
+                                "last": period_label(last, cumulative=cumulative)}) from None
         raise QueryError(_("Periods for this granularity are written like %(example)s.")
                          % {"example": example}) from None
     if POP in measures and timeaxis.previous_period(periods[0], granularity) is None:
