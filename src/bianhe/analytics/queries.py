@@ -81,7 +81,6 @@ class Result:
     scoped: bool = False
     cell_units: dict[tuple[str, str], str] = field(default_factory=dict)  # (ind., measure)
     cell_decimals: dict[tuple[str, str], int] = field(default_factory=dict)
-    value_units: dict[str, str] = field(default_factory=dict)  # indicator -> stored unit
 
     def unit_of(self, indicator: str, measure: str) -> str:
         return self.cell_units.get((indicator, measure), self.measure_units.get(indicator, ""))
@@ -439,7 +438,6 @@ def compute(query: Query, zones: Zones, *, scoped: bool) -> Result:
                     for c in query.indicators for m in measures},
         cell_decimals={(c, m): _measure_decimals(m, definitions[c])
                        for c in query.indicators for m in measures},
-        value_units={c: definitions[c].unit for c in query.indicators},
         footnotes=footnotes,
         is_demo=is_demo,
         scoped=scoped,
