@@ -56,6 +56,8 @@ def title(result) -> str:
 def unit_lines(result, table: Table) -> list[str]:
     if table.unit_note:
         return [table.unit_note]
+    if len(result.query.all_measures) > 1:
+        return []  # the headings carry each measure's unit
     units = "; ".join(f"{name} {unit}" for name, unit in table.units.items() if unit)
     return [_("Units: %(units)s") % {"units": units}] if units else []
 
