@@ -140,3 +140,11 @@ def test_an_accepted_value_is_official_as_soon_as_the_acceptance_commits(people,
     assert seen(admin, query) == 42.0
     do_transition(admin, report, "reopen", reason="更正")
     assert seen(admin, query) is None and seen(admin, reviewed) == 42.0
+
+
+def test_the_sdmx_page_picks_periods_by_their_labels(client_for, accepted):
+    page = client_for("ministry_admin").get(
+        "/analytics/sdmx/?granularity=ytd&start=2025M01&end=2025M06").content.decode()
+    assert '<option value="2025M06" data-granularity="ytd" data-year="2025" selected>' \
+        "2025年1—6月</option>" in page
+    assert 'name="start" value=' not in page

@@ -55,8 +55,8 @@ def table_rows(content: bytes) -> dict[str, list[str]]:
     page = content.decode()
     rows = {}
     for key, body in re.findall(r'<tr data-row="([^"]*)">(.*?)</tr>', page, re.S):
-        rows[html.unescape(key)] = [html.unescape(cell) for cell in
-                                    re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
+        rows[html.unescape(key)] = [html.unescape(re.sub(r"<sup[^>]*>.*?</sup>", "", cell))
+                                    for cell in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
     return rows
 
 
@@ -129,7 +129,7 @@ def test_indicators_in_the_columns_carry_their_units(client_for, trade):
     response = client_for("ministry_analyst").get(f"{PIVOT}?{query}")
     assert response.status_code == 200
     assert table_rows(response.content) == {GX1: ["1,200.5", "700.0"], XJ1: ["50.0", "20.0"]}
-    assert "进出口总额(万元)" in response.content.decode()
+    assert "进出口总额（万元）" in response.content.decode()
 
 
 def test_htmx_asks_the_same_view_for_the_table_only(client_for, trade):
@@ -141,10 +141,10 @@ def test_htmx_asks_the_same_view_for_the_table_only(client_for, trade):
 
 @pytest.mark.parametrize(("query", "msgid", "values"), [
     (params(rows="region"), "Unknown dimension %(name)s; the dimensions are: %(allowed)s.",
-     {"name": "region", "allowed": "indicator, unit, period, member"}),
+     {"name": "region", "allowed": "indicator, unit, period, member, measure"}),
     (params(start=str(LAST), end=str(PREVIOUS)),
      "The period range %(first)s–%(last)s is in the wrong order.",
-     {"first": str(LAST), "last": str(PREVIOUS)}),
+     {"first": f"{LAST}年", "last": f"{PREVIOUS}年"}),
     (params(indicator=["TRADE_TOTAL", "EXPORT"]),
      "%(dimension)s has %(count)d items: put it in the rows or the columns, or choose one "
      "item.", {"dimension": "INDICATOR", "count": 2}),
@@ -225,7 +225,8 @@ def test_the_xlsx_export_holds_numbers_equal_to_the_engines_with_unit_and_notes(
     assert "万元" in rows[1][0]
     header_at = next(i for i, row in enumerate(rows) if row[0] == in_chinese("Org unit"))
     assert rows[header_at][1:3] == [f"{PREVIOUS}年", f"{LAST}年"]
-    labels = {"广西壮族自治区": "CN-GX", "新疆维吾尔自治区": "CN-XJ"}
+    # In the earlier year only one of 广西's two zones reported: its label says so.
+    labels = {"广西壮族自治区（已确认1/2）": "CN-GX", "新疆维吾尔自治区（已确认1/5）": "CN-XJ"}
     figures = {}
     for row in rows[header_at + 1:header_at + 8]:
         for year, cell in zip((str(PREVIOUS), str(LAST)), row[1:3], strict=True):
@@ -234,7 +235,9 @@ def test_the_xlsx_export_holds_numbers_equal_to_the_engines_with_unit_and_notes(
                 figures[(labels[row[0]], year)] = cell
     assert figures == engine_figures(people["ministry_admin"])
     assert figures[("CN-GX", str(LAST))] == 1500.75  # full precision, shown with 1 decimal
-    notes = [row[0] for row in rows[header_at + 8:] if row and row[0]]
+    assert rows[header_at + 8][0] == "已确认园区"
+    assert rows[header_at + 8][1:3] == ["1/20", "3/20"]
+    notes = [row[0] for row in rows[header_at + 9:] if row and row[0]]
     assert notes[0] == in_chinese("Notes")
     assert in_chinese("Basis: official figures, accepted by the ministry.") in notes
 
@@ -271,11 +274,12 @@ def test_the_csv_export_has_a_bom_the_table_and_commented_notes(client_for, peop
     frame = pd.read_csv(io.BytesIO(response.content), comment="#", encoding="utf-8-sig",
                         index_col=0)
     assert list(frame.columns) == [f"{PREVIOUS}年", f"{LAST}年"]
-    assert frame.loc["广西壮族自治区", f"{LAST}年"] == 1500.8
-    assert frame.loc["新疆维吾尔自治区", f"{LAST}年"] == 50.0
-    assert math.isnan(frame.loc["新疆维吾尔自治区", f"{PREVIOUS}年"])
+    guangxi = "广西壮族自治区（已确认1/2）"  # one of two zones in the earlier year
+    assert frame.loc[guangxi, f"{LAST}年"] == 1500.8
+    assert frame.loc["新疆维吾尔自治区（已确认1/5）", f"{LAST}年"] == 50.0
+    assert math.isnan(frame.loc["新疆维吾尔自治区（已确认1/5）", f"{PREVIOUS}年"])
     engine = engine_figures(people["ministry_admin"])
-    assert frame.loc["广西壮族自治区", f"{PREVIOUS}年"] == engine[("CN-GX", str(PREVIOUS))]
+    assert frame.loc[guangxi, f"{PREVIOUS}年"] == engine[("CN-GX", str(PREVIOUS))]
     comments = [line for line in response.content.decode("utf-8-sig").splitlines()
                 if line.startswith("# ")]
     assert "万元" in comments[1]
@@ -448,7 +452,7 @@ def test_two_row_dimensions_nest_with_the_outer_label_spanning_its_rows():
     table = layout(hand_made_result(rows=("indicator", "unit"), columns=("period",)))
     assert [row.key for row in table.rows] == [("A", "U1"), ("A", "U2"), ("B", "U1"),
                                                ("B", "U2")]
-    assert [(h.text, h.span) for h in table.rows[0].headers] == [("甲(万元)", 2), ("一区", 1)]
+    assert [(h.text, h.span) for h in table.rows[0].headers] == [("甲（万元）", 2), ("一区", 1)]
     assert table.rows[1].headers[0] is None
     assert [[cell.text for cell in row.cells] for row in table.rows] == [
         ["1,234.3", "2,000.0"], ["—", "5.0"], ["0.12", "0.50"], ["-0.04", "—"]]
@@ -460,7 +464,7 @@ def test_two_column_dimensions_give_two_header_rows():
 
     table = layout(hand_made_result(rows=("unit",), columns=("indicator", "period")))
     assert [[(h.text, h.span) for h in row] for row in table.header_rows] == [
-        [("甲(万元)", 2), ("乙(%)", 2)],
+        [("甲（万元）", 2), ("乙（%）", 2)],
         [("2024年", 1), ("2025年", 1), ("2024年", 1), ("2025年", 1)]]
     assert [cell.decimals for cell in table.rows[0].cells] == [1, 1, 2, 2]
     assert table.rows[0].cells[0].value == 1234.25

@@ -172,3 +172,20 @@ def test_the_cli_rebuilds_the_fact_table_from_the_reports(people, exports, capsy
     assert main(["analytics", "rebuild"]) == 0
     assert Fact.objects.count() == count > 0
     assert f"{count:,}" in capsys.readouterr().out
+
+
+def test_partner_country_rows_are_the_countries_the_zone_borders(people, catalogue):
+    # The registry says 东兴 (BECZ-GX-01) borders 越南; 凭祥 too; 临沧 borders 缅甸.
+    put({(GX1, "2025M12", "TRADE_BY_PARTNER", "VN"): 60,
+         (GX1, "2025M12", "TRADE_BY_PARTNER", "RU"): 5,  # reported: kept although not a neighbour
+         ("BECZ-YN-04", "2025M12", "TRADE_BY_PARTNER", "MM"): 30})
+    result = run(people["ministry_admin"], Query(
+        indicators=("TRADE_BY_PARTNER",), level="zone", units=(GX1,), start="2025",
+        end="2025", breakdown=True, rows=("member",), columns=("period",)))
+    assert result.order["member"] == ["_T", "RU", "VN", "OTHER"]
+    assert set(result.frame["member"]) == {"_T", "RU", "VN", "OTHER"}
+    both = run(people["ministry_admin"], Query(
+        indicators=("TRADE_BY_PARTNER",), level="zone", units=(GX1, "BECZ-YN-04"),
+        start="2025", end="2025", breakdown=True, rows=("unit", "member"),
+        columns=("period",)))
+    assert both.order["member"] == ["_T", "RU", "VN", "MM", "OTHER"]

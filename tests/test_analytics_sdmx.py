@@ -102,6 +102,8 @@ def test_the_structure_message_defines_exactly_the_zone_statistics_dsd(structure
         "UNIT_MEASURE",
         "VALUE_BASIS",
         "DATA_NATURE",
+        "OBS_INCLUDED",
+        "OBS_EXPECTED",
     ]
 
     enumerated = {

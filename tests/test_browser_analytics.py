@@ -41,8 +41,12 @@ def test_the_ministry_builds_a_pivot_and_downloads_it_as_xlsx(live_server, peopl
     page.wait_for_selector("#pivot-chart canvas")  # the default view draws its chart
     page.select_option("#id_indicator", ["EXPORT"])
     page.select_option("#id_level", "zone")
-    page.fill("#id_start", str(LAST))
-    page.fill("#id_end", str(LAST))
+    # Periods are picked by their labels; a new granularity offers its own periods.
+    page.select_option("#id_granularity", "quarter")
+    assert page.locator("#id_start option:not([hidden])").first.inner_text().endswith("一季度")
+    page.select_option("#id_granularity", "year")
+    page.select_option("#id_start", label=f"{LAST}年")
+    page.select_option("#id_end", label=f"{LAST}年")
     page.click("#pivot-submit")
     row = page.locator('#pivot-table tr[data-row="BECZ-GX-01"]')
     row.wait_for()
@@ -62,7 +66,7 @@ def test_the_ministry_builds_a_pivot_and_downloads_it_as_xlsx(live_server, peopl
     assert "出口额" in rows[0][0]
 
     # A query that cannot run shows its message in place of the table.
-    page.fill("#id_start", f"{LAST + 1}")
+    page.select_option("#id_start", f"{LAST + 1}")
     page.click("#pivot-submit")
     page.wait_for_selector("#pivot-error")
     assert page.locator("#pivot-table").count() == 0

@@ -64,6 +64,20 @@ def test_libreoffice_shows_the_pivot_exports_figures_units_and_notes(client_for,
     assert shown["东兴边境经济合作区"] == "300.3"
 
 
+def test_libreoffice_shows_a_partial_total_as_the_confirmed_zones_total(client_for, catalogue,
+                                                                       tmp_path):
+    put({(GX1, f"{LAST}M12", "TRADE_TOTAL"): 1200.5, (GX2, f"{LAST}M12", "TRADE_TOTAL"): 300.25})
+    response = client_for("ministry_admin").get("/analytics/pivot/export/", {
+        "indicator": "TRADE_TOTAL", "level": "all", "granularity": "year",
+        "start": str(LAST), "end": str(LAST), "measure": ["value", "yoy"], "format": "xlsx"})
+    rows = calc_rows(response.content, tmp_path)
+    shown = {row[0]: row[1:3] for row in rows if len(row) > 2 and row[0]}
+    assert shown["已确认园区合计（2/20）"] == ["1,500.8", ""]
+    assert shown["已确认园区"] == ["2/20", "0/20"]
+    assert "已确认园区合计（2/20）" in rows[0][0] and "全部园区" not in rows[0][0]
+    assert "全部园区" not in shown
+
+
 def test_libreoffice_opens_the_reporting_template_of_a_zone(client_for, open_month, tmp_path):
     response = client_for("pingxiang_reporter").get(
         f"/reporting/excel/BH-M/{open_month.code}/template.xlsx")

@@ -20,13 +20,21 @@ class Observation(Schema):
     unit: str
     period: str
     member: str
+    measure: str
     value: float | None
+    #: Coverage: zones whose figures went into the value, of the zones that count in that
+    #: group and period; ``partial`` when fewer (a total of the confirmed zones only).
+    included: int
+    expected: int
+    partial: bool
 
 
 class QueryOut(Schema):
     query: dict
     labels: dict[str, dict[str, str]]
     units_of_measure: dict[str, str]
+    #: measure -> indicator -> unit, when several measures are asked for
+    units_by_measure: dict[str, dict[str, str]]
     footnotes: list[str]
     is_demo: bool
     observations: list[Observation]
@@ -48,8 +56,9 @@ def analytics_query(request):
     """Parameters as on the pivot page: ``indicator`` (repeatable), ``level`` (zone,
     province, orientation, all), ``unit``, ``granularity`` (month, quarter, year, ytd),
     ``start``, ``end``, ``measure`` (value, yoy, pop, share, rank, per_km2, contribution),
-    ``breakdown``, ``basis`` (official; reviewed for reviewers). Figures cover the caller's
-    scope only."""
+    ``breakdown``, ``basis`` (official; reviewed for reviewers). ``measure`` may be repeated
+    for several measures side by side. Figures cover the caller's scope only; each
+    observation carries its coverage (``included`` of ``expected`` zones)."""
     user = request.auth
     try:
         query = parse_query(request.GET, defaults=default_query(),
@@ -62,9 +71,14 @@ def analytics_query(request):
         "query": query.as_params(),
         "labels": result.labels,
         "units_of_measure": result.measure_units,
+        "units_by_measure": {m: {c: result.unit_of(c, m) for c in query.indicators}
+                             for m in query.all_measures},
         "footnotes": result.footnotes,
         "is_demo": result.is_demo,
         "observations": [
             {"indicator": r.indicator, "unit": r.unit, "period": r.period, "member": r.member,
-             "value": None if math.isnan(r.value) else float(r.value)} for r in rows],
+             "measure": r.measure, "value": None if math.isnan(r.value) else float(r.value),
+             "included": int(r.included), "expected": int(r.expected),
+             "partial": not math.isnan(r.value) and r.included < r.expected}
+            for r in rows],
     })

@@ -28,11 +28,13 @@ import re
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bianhe.analytics.pivot import Table, number_format, rounded
-from bianhe.analytics.query import LEVELS, MEASURES
+from bianhe import formatting
+from bianhe.analytics.pivot import Table, level_label, number_format
+from bianhe.analytics.query import MEASURES
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -40,19 +42,22 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def title(result) -> str:
-    """``进出口总额 · 值 · 省 · 2021年—2025年``."""
+    """``进出口总额 · 值 · 省 · 2021年—2025年`` (several measures joined by 、)."""
     query = result.query
     periods = result.order["period"]
     first = result.labels["period"][periods[0]] if periods else query.start
     last = result.labels["period"][periods[-1]] if periods else query.end
     span = first if first == last else f"{first}—{last}"
     names = "、".join(result.labels["indicator"][code] for code in result.order["indicator"])
-    return " · ".join([names, str(MEASURES[query.measure]), str(LEVELS[query.level]), span])
+    measures = "、".join(str(MEASURES[m]) for m in query.all_measures)
+    return " · ".join([names, measures, level_label(result), span])
 
 
 def unit_lines(result, table: Table) -> list[str]:
     if table.unit_note:
         return [table.unit_note]
+    if len(result.query.all_measures) > 1:
+        return []  # the headings carry each measure's unit
     units = "; ".join(f"{name} {unit}" for name, unit in table.units.items() if unit)
     return [_("Units: %(units)s") % {"units": units}] if units else []
 
@@ -117,6 +122,7 @@ def to_xlsx(result, table: Table) -> bytes:
         target.font, target.fill = bold, header_fill
 
     row_number = last_header
+    partial_fill = PatternFill("solid", fgColor="FFF8E1")
     for row in table.rows:
         row_number += 1
         for i, label in enumerate(row.labels):
@@ -126,6 +132,15 @@ def to_xlsx(result, table: Table) -> bytes:
                 continue
             target = sheet.cell(row=row_number, column=n_row_dims + c + 1, value=cell.value)
             target.number_format = number_format(cell.decimals)
+            if cell.partial:
+                target.comment = Comment(cell.coverage, "Bianhe")
+                target.fill = partial_fill
+    if table.coverage_row:
+        row_number += 1
+        sheet.cell(row=row_number, column=1, value=_("Confirmed zones")).font = bold
+        for c, text in enumerate(table.coverage_row):
+            sheet.cell(row=row_number, column=n_row_dims + c + 1, value=text).alignment = \
+                Alignment(horizontal="right")
 
     row_number += 2
     sheet.cell(row=row_number, column=1, value=_("Notes")).font = bold
@@ -136,9 +151,22 @@ def to_xlsx(result, table: Table) -> bytes:
     sheet.freeze_panes = sheet.cell(row=last_header + 1, column=n_row_dims + 1)
     for i in range(1, width + 1):
         sheet.column_dimensions[get_column_letter(i)].width = 24 if i <= n_row_dims else 14
+    _print_setup(sheet, first_header, last_header)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _print_setup(sheet, first_header: int, last_header: int) -> None:
+    """Print as a statistical table is printed: landscape A4, all columns on one page
+    width (as many pages down as needed), the heading rows repeated on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = f"{first_header}:{last_header}"
+    sheet.print_options.horizontalCentered = True
 
 
 def _comment(text: str) -> str:
@@ -160,10 +188,27 @@ def to_csv(result, table: Table) -> str:
         writer.writerow(row.labels + [
             "" if cell.value is None else _plain(cell.value, cell.decimals)
             for cell in row.cells])
+    for line in coverage_lines(table):
+        out.write(_comment(line))
     for note in result.footnotes:
         out.write(_comment(note))
     return out.getvalue()
 
 
+def coverage_lines(table: Table) -> list[str]:
+    """The coverage row and every partial figure, as lines for the CSV's notes."""
+    lines = []
+    columns = [" · ".join(labels) for labels in table.column_labels]
+    if table.coverage_row:
+        lines.append(_("Confirmed zones") + "：" + "；".join(
+            f"{label} {text}" for label, text in zip(columns, table.coverage_row, strict=True)
+            if text))
+    for row in table.rows:
+        for label, cell in zip(columns, row.cells, strict=True):
+            if cell.partial:
+                lines.append(f"* {' · '.join(row.labels)} · {label}：{cell.coverage}")
+    return lines
+
+
 def _plain(value: float, decimals: int) -> str:
-    return f"{rounded(value, decimals):.{decimals}f}"
+    return f"{formatting.rounded(value, decimals):.{decimals}f}"

@@ -8,7 +8,9 @@ roles that see every zone — a total over part of a province would be mistaken 
 province's figure once it leaves the platform.
 
 The codelists are built from the same reach, so the structure never names a zone the user
-may not see. Demonstration data carry ``DATA_NATURE=DEMO``.
+may not see. Demonstration data carry ``DATA_NATURE=DEMO``; every observation carries its
+coverage (``OBS_INCLUDED`` of ``OBS_EXPECTED`` zones), so a total of the zones confirmed so
+far is never read as the total of all zones.
 """
 
 from __future__ import annotations
@@ -88,10 +90,12 @@ def observations(user, *, granularity: str, start: str, end: str,
                 "UNIT_MEASURE": indicator.unit,
                 "VALUE_BASIS": _value_basis(indicator.time_behaviour, granularity),
                 "DATA_NATURE": "DEMO" if result.is_demo else "OFFICIAL",
+                "OBS_INCLUDED": frame["included"].to_numpy(dtype=np.int64),
+                "OBS_EXPECTED": frame["expected"].to_numpy(dtype=np.int64),
             }))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[
         "FREQ", "REF_AREA", "INDICATOR", "BREAKDOWN", "TIME_PERIOD", "OBS_VALUE",
-        "UNIT_MEASURE", "VALUE_BASIS", "DATA_NATURE"])
+        "UNIT_MEASURE", "VALUE_BASIS", "DATA_NATURE", "OBS_INCLUDED", "OBS_EXPECTED"])
     return table, codelists(user, zones, definitions, areas)
 
 

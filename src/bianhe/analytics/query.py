@@ -16,15 +16,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bianhe.analytics import timeaxis
+from bianhe.formatting import period_label
 from bianhe.periods import PeriodError
 
-INDICATOR, UNIT, PERIOD, MEMBER = "indicator", "unit", "period", "member"
-DIMENSIONS = (INDICATOR, UNIT, PERIOD, MEMBER)
+INDICATOR, UNIT, PERIOD, MEMBER, MEASURE = "indicator", "unit", "period", "member", "measure"
+#: The dimensions of a result. ``measure`` has one item unless several measures are asked
+#: for side by side (金额, 同比, 占比 in one table).
+DIMENSIONS = (INDICATOR, UNIT, PERIOD, MEMBER, MEASURE)
 DIMENSION_LABELS = {
     INDICATOR: gettext_lazy("Indicator"),
     UNIT: gettext_lazy("Org unit"),
     PERIOD: gettext_lazy("Period"),
     MEMBER: gettext_lazy("Breakdown"),
+    MEASURE: gettext_lazy("Measure"),
 }
 
 ZONE, PROVINCE, ORIENTATION, ALL = "zone", "province", "orientation", "all"
@@ -52,6 +56,19 @@ MEASURES = {
     PER_KM2: gettext_lazy("Per km²"),
     CONTRIBUTION: gettext_lazy("Contribution to growth (percentage points)"),
 }
+#: Short headings of the measures, for a table that shows several side by side; the unit
+#: of each is added where the table is laid out (a rate's 同比 is in 百分点, not %).
+MEASURE_HEADINGS = {
+    VALUE: gettext_lazy("Value"),
+    YOY: gettext_lazy("Year on year"),
+    POP: gettext_lazy("Period on period"),
+    SHARE: gettext_lazy("Share"),
+    RANK: gettext_lazy("Rank"),
+    PER_KM2: gettext_lazy("Per km²"),
+    CONTRIBUTION: gettext_lazy("Contribution to growth"),
+}
+#: Display scales: ``yi`` shows 万元 amounts in 亿元 (pages and, when asked, exports).
+SCALES = {"": gettext_lazy("As stored"), "yi": gettext_lazy("Amounts in 100 million yuan")}
 
 OFFICIAL, REVIEWED = "official", "reviewed"
 BASES = {
@@ -85,6 +102,14 @@ class Query:
     rows: tuple[str, ...] = (UNIT,)
     columns: tuple[str, ...] = (PERIOD,)
     chart: str = "bar"
+    #: Several measures side by side; empty means ``(measure,)``. ``measure`` is always the
+    #: first of them, so code that asks for one measure keeps working.
+    measures: tuple[str, ...] = ()
+    scale: str = ""
+
+    @property
+    def all_measures(self) -> tuple[str, ...]:
+        return self.measures or (self.measure,)
 
     def periods(self):
         return timeaxis.period_range(self.start, self.end, self.granularity)
@@ -94,7 +119,8 @@ class Query:
         params: dict[str, list[str] | str] = {
             "indicator": list(self.indicators),
             "level": self.level, "granularity": self.granularity,
-            "start": self.start, "end": self.end, "measure": self.measure,
+            "start": self.start, "end": self.end,
+            "measure": list(self.measures) if len(self.measures) > 1 else self.measure,
             "basis": self.basis, "rows": ",".join(self.rows),
             "columns": ",".join(self.columns), "chart": self.chart,
         }
@@ -102,6 +128,8 @@ class Query:
             params["unit"] = list(self.units)
         if self.breakdown:
             params["breakdown"] = "1"
+        if self.scale:
+            params["scale"] = self.scale
         return params
 
 
@@ -123,7 +151,8 @@ def _get(params: Mapping, name: str, default: str) -> str:
 
 
 KNOWN_PARAMETERS = {"indicator", "level", "unit", "granularity", "start", "end", "measure",
-                    "breakdown", "basis", "rows", "columns", "chart", "format", "view"}
+                    "breakdown", "basis", "rows", "columns", "chart", "format", "view",
+                    "scale"}
 
 
 def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
@@ -134,14 +163,22 @@ def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
     indicators = tuple(dict.fromkeys(get_list(params, "indicator"))) or defaults.indicators
     level = _get(params, "level", defaults.level)
     granularity = _get(params, "granularity", defaults.granularity)
-    measure = _get(params, "measure", defaults.measure)
+    measures = tuple(dict.fromkeys(get_list(params, "measure"))) or defaults.all_measures
+    measure = measures[0]
+    scale = _get(params, "scale", defaults.scale)
+    if scale not in SCALES:
+        raise QueryError(_("Unknown %(name)s %(value)s; choose one of: %(allowed)s.")
+                         % {"name": "scale", "value": scale, "allowed": "yi"})
     basis = _get(params, "basis", defaults.basis)
     chart = _get(params, "chart", defaults.chart)
     rows = tuple(get_list(params, "rows")) or defaults.rows
     columns = tuple(get_list(params, "columns")) or defaults.columns
-    for name, value, allowed in (("level", level, LEVELS), ("granularity", granularity,
-                                 GRANULARITY_LABELS), ("measure", measure, MEASURES),
-                                 ("basis", basis, BASES), ("chart", chart, CHARTS)):
+    if len(measures) > 1 and MEASURE not in rows + columns:
+        columns = (*columns, MEASURE)  # several measures side by side, inside each column
+    checks = [("level", level, LEVELS), ("granularity", granularity, GRANULARITY_LABELS),
+              *(("measure", m, MEASURES) for m in measures), ("basis", basis, BASES),
+              ("chart", chart, CHARTS)]
+    for name, value, allowed in checks:
         if value not in allowed:
             raise QueryError(_("Unknown %(name)s %(value)s; choose one of: %(allowed)s.")
                              % {"name": name, "value": value, "allowed": ", ".join(allowed)})
@@ -170,7 +207,8 @@ def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
         granularity=granularity, start=start.upper(), end=end.upper(), measure=measure,
         breakdown=_get(params, "breakdown", "1" if defaults.breakdown else "") in (
             "1", "true", "on", "yes"),
-        basis=basis, rows=rows, columns=columns, chart=chart)
+        basis=basis, rows=rows, columns=columns, chart=chart,
+        measures=measures if len(measures) > 1 else (), scale=scale)
     try:
         periods = query.periods()
     except PeriodError:
@@ -183,18 +221,21 @@ def parse_query(params: Mapping, *, defaults: Query, can_review: bool) -> Query:
         except PeriodError:
             wrong_order = False
         if wrong_order:
+            cumulative = granularity == timeaxis.YTD
             raise QueryError(_("The period range %(first)s–%(last)s is in the wrong order.")
-                             % {"first": first, "last": last}) from None
+                             % {"first": period_label(first, cumulative=cumulative),
+                                "last": period_label(last, cumulative=cumulative)}) from None
         raise QueryError(_("Periods for this granularity are written like %(example)s.")
                          % {"example": example}) from None
-    if measure == POP and timeaxis.previous_period(periods[0], granularity) is None:
+    if POP in measures and timeaxis.previous_period(periods[0], granularity) is None:
         raise QueryError(_("Period-on-period growth needs months or quarters."))
     return query
 
 
 def check_size(query: Query, units: int, members: int) -> None:
     """Refuse a pivot larger than the configured number of cells, before computing it."""
-    cells = len(query.indicators) * units * len(query.periods()) * members
+    cells = len(query.indicators) * units * len(query.periods()) * members * \
+        len(query.all_measures)
     limit = settings.BIANHE_PIVOT_MAX_CELLS
     if cells > limit:
         raise QueryError(_("This table would have %(cells)s cells; the limit is %(limit)s. "

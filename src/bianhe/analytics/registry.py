@@ -7,7 +7,8 @@ to 2014's totals even if a value was entered for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection
@@ -27,6 +28,8 @@ class Zones:
     area: np.ndarray  # km², NaN when the registry has no verified figure
     valid_from_year: np.ndarray  # first year counted (int; very small when unknown)
     valid_to_year: np.ndarray  # last year counted (very large when open)
+    #: The countries each zone borders, as the registry names them (中文); [] when unknown.
+    neighbours: list[list[str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -74,7 +77,8 @@ def load_zones(queryset) -> Zones:
     """
     sql, params = queryset.filter(level="zone").order_by("id").values_list(
         "id", "code", "name_zh", "parent__code", "parent__name_zh", "orientation", "area_km2",
-        "valid_from", "valid_to", "approval_year").query.sql_with_params()
+        "valid_from", "valid_to", "approval_year", "neighbour_countries"
+    ).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -99,7 +103,18 @@ def load_zones(queryset) -> Zones:
         area=np.array([float(r[6]) if r[6] is not None else np.nan for r in rows]),
         valid_from_year=np.array([first_year(r[7], r[9]) for r in rows], dtype=np.int64),
         valid_to_year=np.array([year_of(r[8]) or far_future for r in rows], dtype=np.int64),
+        neighbours=[_country_list(r[10]) for r in rows],
     )
+
+
+def _country_list(raw) -> list[str]:
+    """A JSON list of country names: text from SQLite, a list from PostgreSQL."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    return [str(item) for item in raw] if isinstance(raw, list) else []
 
 
 def all_zones() -> Zones:

@@ -15,9 +15,10 @@ description. Three documents are produced:
 The DSD has the dimensions ``FREQ``, ``REF_AREA``, ``INDICATOR``, ``BREAKDOWN`` and the
 time dimension ``TIME_PERIOD``; the measure ``OBS_VALUE``; the series attributes
 ``UNIT_MEASURE`` (free text such as 万元) and ``VALUE_BASIS`` (``YTD`` 1—N月累计,
-``PERIOD``, ``EOP``) and the observation attribute ``DATA_NATURE`` (``DEMO``/``OFFICIAL``),
-so a reader can never mistake a cumulative value for a monthly one, or demonstration data
-for official figures.
+``PERIOD``, ``EOP``), the observation attribute ``DATA_NATURE`` (``DEMO``/``OFFICIAL``)
+and the conditional observation attributes ``OBS_INCLUDED``/``OBS_EXPECTED`` (coverage:
+zones included of zones expected), so a reader can never mistake a cumulative value for a
+monthly one, demonstration data for official figures, or a partial total for a full one.
 
 Every input is checked before anything is written (:func:`check_observations`): a code
 that the codelists do not describe, a period that does not match its frequency, or a
@@ -54,6 +55,10 @@ SERIES_ATTRIBUTES = ("UNIT_MEASURE", "VALUE_BASIS")
 OBS_ATTRIBUTES = ("DATA_NATURE",)
 ATTRIBUTES = SERIES_ATTRIBUTES + OBS_ATTRIBUTES
 COLUMNS = (*DIMENSIONS, TIME_DIMENSION, MEASURE, *ATTRIBUTES)
+#: Coverage of each observation (conditional: written when the observations carry it):
+#: the zones whose figures it includes and the zones that count in its area and period.
+#: A total with OBS_INCLUDED < OBS_EXPECTED is a total of the confirmed zones only.
+COVERAGE_ATTRIBUTES = ("OBS_INCLUDED", "OBS_EXPECTED")
 
 #: Which codelist describes each coded component (UNIT_MEASURE is free text).
 CODED = {"FREQ": "CL_FREQ", "REF_AREA": "CL_AREA", "INDICATOR": "CL_INDICATOR",
@@ -71,6 +76,8 @@ CONCEPTS = {
     "UNIT_MEASURE": ("计量单位", "Unit of measure"),
     "VALUE_BASIS": ("取值口径", "Value basis"),
     "DATA_NATURE": ("数据性质", "Data nature"),
+    "OBS_INCLUDED": ("已确认园区数", "Zones included"),
+    "OBS_EXPECTED": ("应计园区数", "Zones expected"),
 }
 CODELIST_NAMES = {codelist: CONCEPTS[component] for component, codelist in CODED.items()}
 #: Codelists whose codes are the module's own vocabulary; ``codelists`` may replace them.
@@ -176,7 +183,8 @@ def check_observations(
     missing = [c for c in COLUMNS if c not in observations.columns]
     if missing:
         raise ValueError(f"observations lack the columns {missing}; expected {list(COLUMNS)}")
-    frame = observations.loc[:, list(COLUMNS)].copy()
+    coverage = _coverage_columns(observations)
+    frame = observations.loc[:, [*COLUMNS, *coverage]].copy()
     values = pd.to_numeric(frame[MEASURE], errors="coerce").astype(float)
     bad = frame[MEASURE].notna() & values.isna()
     if bad.any():
@@ -185,6 +193,11 @@ def check_observations(
     frame = frame[values.notna()]
     if np.isinf(frame[MEASURE]).any():
         raise ValueError("OBS_VALUE has infinite values")
+    for column in coverage:
+        counts = pd.to_numeric(frame[column], errors="coerce")
+        if counts.isna().any() or (counts < 0).any() or (counts % 1 != 0).any():
+            raise ValueError(f"{column} must be a count (a whole number ≥ 0) in every row")
+        frame[column] = counts.astype(np.int64).astype(str)
     for column in (*DIMENSIONS, TIME_DIMENSION, *ATTRIBUTES):
         if frame[column].isna().any() or (frame[column].astype(str).str.strip() == "").any():
             raise ValueError(f"{column} is empty in some rows")
@@ -222,6 +235,14 @@ def check_observations(
             f"series attributes {list(SERIES_ATTRIBUTES)} change within series {'.'.join(series)}"
         )
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _coverage_columns(observations: pd.DataFrame) -> list[str]:
+    """The coverage attributes the observations carry: both or neither."""
+    present = [c for c in COVERAGE_ATTRIBUTES if c in observations.columns]
+    if present and len(present) != len(COVERAGE_ATTRIBUTES):
+        raise ValueError(f"give both coverage columns {list(COVERAGE_ATTRIBUTES)} or neither")
+    return present
 
 
 def format_value(value: float) -> str:
@@ -361,6 +382,11 @@ def structure_message(
                 _el(_el(relationship, "str:Dimension"), "Ref", {"id": dim})
         else:
             _el(_el(relationship, "str:PrimaryMeasure"), "Ref", {"id": MEASURE})
+    for attr in COVERAGE_ATTRIBUTES:
+        el = _el(attributes, "str:Attribute", {"id": attr, "assignmentStatus": "Conditional"})
+        _describe(el, attr, text_type="Integer")
+        _el(_el(_el(el, "str:AttributeRelationship"), "str:PrimaryMeasure"), "Ref",
+            {"id": MEASURE})
     measures = _el(components, "str:MeasureList", {"id": "MeasureDescriptor"})
     _describe(_el(measures, "str:PrimaryMeasure", {"id": MEASURE}), MEASURE, text_type="Double")
     return _serialise(root)
@@ -383,6 +409,7 @@ def generic_data_message(
     if not _SDMX_ID.fullmatch(dataset_id):
         raise ValueError(f"dataset_id {dataset_id!r} is not an SDMX id")
     frame = check_observations(observations, codelists)
+    coverage = _coverage_columns(frame)
     structure_ref = f"{AGENCY}_{DSD_ID}_{VERSION.replace('.', '_')}"
 
     root = _root("mes:GenericData", "mes", "gen", "com")
@@ -407,14 +434,15 @@ def generic_data_message(
         series_attrs = _el(series, "gen:Attributes")
         for attr in SERIES_ATTRIBUTES:
             _el(series_attrs, "gen:Value", {"id": attr, "value": rows[attr].iloc[0]})
+        obs_attributes = [*OBS_ATTRIBUTES, *coverage]
         for period, value, *obs_attrs in rows[
-            [TIME_DIMENSION, MEASURE, *OBS_ATTRIBUTES]
+            [TIME_DIMENSION, MEASURE, *obs_attributes]
         ].itertuples(index=False, name=None):
             obs = _el(series, "gen:Obs")
             _el(obs, "gen:ObsDimension", {"value": period})
             _el(obs, "gen:ObsValue", {"value": format_value(value)})
             attrs = _el(obs, "gen:Attributes")
-            for attr, attr_value in zip(OBS_ATTRIBUTES, obs_attrs, strict=True):
+            for attr, attr_value in zip(obs_attributes, obs_attrs, strict=True):
                 _el(attrs, "gen:Value", {"id": attr, "value": attr_value})
     return _serialise(root)
 
@@ -432,10 +460,11 @@ def csv_message(
     literally, and a BOM would break that match.
     """
     frame = check_observations(observations, codelists)
+    columns = [*COLUMNS, *_coverage_columns(frame)]
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["STRUCTURE", "STRUCTURE_ID", "ACTION", *COLUMNS])
+    writer.writerow(["STRUCTURE", "STRUCTURE_ID", "ACTION", *columns])
     values = [format_value(v) for v in frame[MEASURE]]
-    rows = frame.assign(**{MEASURE: values})[list(COLUMNS)].itertuples(index=False, name=None)
+    rows = frame.assign(**{MEASURE: values})[columns].itertuples(index=False, name=None)
     writer.writerows(("dataflow", STRUCTURE_ID, "I", *row) for row in rows)
     return out.getvalue().encode("utf-8")

@@ -9,6 +9,7 @@ scope); any other id answers 404.
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bianhe.access import can, get_restricted, scope_paths
-from bianhe.analytics import exports
+from bianhe.analytics import exports, timeaxis
 from bianhe.analytics.actions import NAME_MAX, do_delete_view, do_save_view
 from bianhe.analytics.models import SavedView
 from bianhe.analytics.pivot import chart_data, layout
@@ -36,6 +37,7 @@ from bianhe.analytics.query import (
     ORIENTATION,
     PERIOD,
     PROVINCE,
+    SCALES,
     UNIT,
     ZONE,
     Query,
@@ -45,11 +47,13 @@ from bianhe.analytics.query import (
 )
 from bianhe.audit.actions import request_context
 from bianhe.catalog.models import CatalogVersion, Category, Indicator
+from bianhe.periods import ANNUAL, MONTHLY, Period, PeriodError, periods_between
 from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit, Orientation
 
 FORM_ONLY = {"csrfmiddlewaretoken", "name", "is_shared"}
-EXAMPLES = {"month": "2025M06", "quarter": "2025Q2", "year": "2025", "ytd": "2025M06"}
+#: How many years back the period pickers offer (a saved view's older period is added).
+PICKER_YEARS = 10
 
 
 def default_query(user, today=None) -> Query:
@@ -102,7 +106,8 @@ def _form_state(params, defaults: Query) -> dict:
         "granularity": granularity,
         "start": _first(params, "start", defaults.start if same else ""),
         "end": _first(params, "end", defaults.end if same else ""),
-        "measure": _first(params, "measure", defaults.measure),
+        "measures": get_list(params, "measure") or list(defaults.all_measures),
+        "scale": _first(params, "scale", defaults.scale),
         "breakdown": _first(params, "breakdown", "") in ("1", "true", "on", "yes"),
         "basis": _first(params, "basis", defaults.basis),
         "chart": _first(params, "chart", defaults.chart),
@@ -146,6 +151,34 @@ def _unit_options(user) -> tuple[list[tuple[str, str, str]], bool]:
     return options, many
 
 
+def context_form_periods(params, defaults: Query) -> list[str]:
+    """The period codes the form has chosen, so that the pickers always offer them."""
+    state = _form_state(params, defaults)
+    return [code for code in (state["start"], state["end"]) if code]
+
+
+def period_options(chosen=(), today=None) -> list[tuple[str, str, str, int]]:
+    """(granularity, code, label, year) of every period the pickers offer: the last
+    :data:`PICKER_YEARS` years (and the year of any chosen period), each granularity's
+    periods labelled as people read them (2025年二季度, 2025年1—6月), oldest first.
+    The values stay period codes; the labels are all the user sees."""
+    today = today or timezone.localdate()
+    years = set(range(today.year - PICKER_YEARS + 1, today.year + 1))
+    for code in chosen:
+        with contextlib.suppress(PeriodError):
+            years.add(Period.parse(code).year)
+    options = []
+    for granularity in GRANULARITY_LABELS:
+        frequency = timeaxis.CODE_FREQUENCY[granularity]
+        for year in sorted(years):
+            last = {ANNUAL: 1, MONTHLY: 12}.get(frequency, 4)
+            for period in periods_between(Period(frequency, year, 1),
+                                          Period(frequency, year, last)):
+                options.append((granularity, period.code, timeaxis.label(period, granularity),
+                                year))
+    return options
+
+
 def _pairs(query: Query) -> list[tuple[str, str]]:
     pairs = []
     for name, value in query.as_params().items():
@@ -184,10 +217,10 @@ def _render(request, params, *, saved=None, save_error="", save_name="", status=
         "indicator_groups": _indicator_groups(user),
         "unit_options": unit_options, "many_zones": many_zones,
         "levels": LEVELS.items(), "granularities": GRANULARITY_LABELS.items(),
-        "measures": MEASURES.items(), "charts": CHARTS.items(),
+        "measures": MEASURES.items(), "charts": CHARTS.items(), "scales": SCALES.items(),
+        "period_options": period_options(context_form_periods(params, defaults)),
         "bases": BASES.items() if can_review else (),
         "dimensions": DIMENSION_LABELS.items(),
-        "examples": EXAMPLES,
         "saved_views": SavedView.objects.restrict(user).select_related("owner"),
     })
     return render(request, "analytics/pivot.html", context, status=status)
