@@ -25,10 +25,7 @@ from visible_text import visible_text
 
 #: Pages owned by other parts of issue 11 that still show English or codes today. Each entry
 #: is expected to fail here until its owner's change is merged; remove it then.
-KNOWN_FAILURES_OWNED_ELSEWHERE = {
-    "analytics/pivot/": "pivot (analytics part)",
-    "analytics/sdmx/": "SDMX page: dataflow and dimension ids (analytics part)",
-}
+KNOWN_FAILURES_OWNED_ELSEWHERE: dict[str, str] = {}
 
 #: Pages whose subject is a code language: the rule editor writes expressions in indicator
 #: codes and functions (quality/expressions.py), so codes are shown there by design.
@@ -48,12 +45,16 @@ ALLOWED_WORDS = {
     "km",  # km² in units
     "MB", "xlsx",  # file sizes and types
     "ID", "IP",  # 对象ID, IP地址: the acronyms are how Chinese pages write them
+    "Ctrl", "Mac",  # key and system names in "按住Ctrl键（Mac上为⌘键）可多选"
 }
 #: Per page, words that are a file format's own keys, which the reader must type as they are.
 ALLOWED_ON_PAGE = {"reporting/import/": {"zone", "period", "indicator", "member", "value",
                                         "comment"},
                    # The registry's note on Horgos, quoted as recorded, names a column.
-                   "audit/": {"area_km2"}}
+                   "audit/": {"area_km2"},
+                   # The names of the SDMX formats and the identifiers a data user types.
+                   "analytics/sdmx/": {"SDMX-ML", "SDMX-CSV", "Generic", "Structure",
+                                       "BIANHE", "BH_ZONE_STATS", "DATA_NATURE", "DEMO"}}
 #: The visible start of an API token ("bh_Ab3x…"), shown so that its owner recognises it.
 TOKEN_PREFIX = re.compile(r"\bbh_[\w-]+…?")
 #: Zone, province and ministry codes are shown as codes by design (the registry's keys).
