@@ -34,7 +34,7 @@ Phases, per backend:
            flooded with ``pg_prewarm`` of 1 GB of another table (the server is shared, so it
            is not restarted).
 ``fresh``  for each draft of the last month: the zone reporter submits, the province
-           reviewer approves (``reporting.actions.do_transition``, users made with
+           reviewer approves (``review.actions.do_transition``, users made with
            ``accounts.actions.do_create_user``), then the ministry administrator accepts while a
            second process polls ``run()`` (official basis, zone level, year-to-date at the
            report's month) in a loop; the figure is the time from the start of the ``accept``
@@ -519,8 +519,8 @@ def phase_fresh(args) -> dict:
     from bianhe.accounts.actions import do_create_user
     from bianhe.accounts.models import User
     from bianhe.quality.actions import do_explain
-    from bianhe.reporting.actions import do_transition
     from bianhe.reporting.models import Report
+    from bianhe.review.actions import do_transition
     from bianhe.roles import Role
     from bianhe.zones.models import OrgUnit
 

@@ -115,7 +115,7 @@ def test_the_query_api_refuses_bad_queries_with_a_message(client_for, accepted, 
 def test_an_accepted_value_is_official_as_soon_as_the_acceptance_commits(people, catalogue,
                                                                          open_month):
     from bianhe.accounts.actions import do_create_user
-    from bianhe.reporting.actions import do_transition
+    from bianhe.review.actions import do_transition
     from bianhe.zones.models import OrgUnit
     from test_workflow import fill
 

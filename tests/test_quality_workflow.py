@@ -16,9 +16,10 @@ from bianhe.quality.actions import do_accept_explanation, do_explain, ensure_def
 from bianhe.quality.checks import check_reports, ensure_checked
 from bianhe.quality.models import Check, Explanation, ExplanationStatus, Flag, Severity
 from bianhe.quality.queries import risk_rows
-from bianhe.reporting.actions import do_save_values, do_transition
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.queries import form_indicators
+from bianhe.review.actions import do_transition
 from bianhe.roles import Role
 from bianhe.zones.models import OrgUnit
 

@@ -6,9 +6,10 @@ import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bianhe.periods import Period
-from bianhe.reporting.actions import do_save_values, do_transition
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import DataValue, Report, ReportForm, ValueChange
 from bianhe.reporting.queries import growth, timeliness_rows
+from bianhe.review.actions import do_transition
 
 
 def url(period, zone="BECZ-GX-01", form="BH-M", tail=""):

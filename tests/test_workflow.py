@@ -7,9 +7,10 @@ from django.http import Http404
 from bianhe.audit.models import AuditLog
 from bianhe.catalog.disaggregations import members
 from bianhe.catalog.models import CatalogVersion
-from bianhe.reporting.actions import do_save_values, do_transition, do_transition_many
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.queries import form_indicators
+from bianhe.review.actions import do_transition, do_transition_many
 
 
 def fill(user, period, zone="BECZ-GX-01", value="10"):

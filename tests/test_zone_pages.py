@@ -37,7 +37,7 @@ def test_the_zone_page_shows_sources_and_marks_unverified_facts(client_for):
 
 
 def test_sources_that_are_not_government_documents_are_references_to_verify(client_for):
-    from bianhe.web.readable import is_official_source
+    from bianhe.zones.sources import is_official_source
 
     assert is_official_source("商务部办公厅《关于……的通知》（商办资函〔2021〕163号）")
     assert is_official_source("https://www.mofcom.gov.cn/article/xxx.html")

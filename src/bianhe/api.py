@@ -14,6 +14,7 @@ from bianhe.analytics.api import router as analytics_router
 from bianhe.api_errors import describe
 from bianhe.quality.api import router as quality_router
 from bianhe.reporting.api import router as reporting_router
+from bianhe.review.api import router as review_router
 from bianhe.zones.api import router as zones_router
 
 api = NinjaAPI(
@@ -31,6 +32,7 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", zones_router)
 api.add_router("/", reporting_router)
+api.add_router("/", review_router)
 api.add_router("/", quality_router)
 api.add_router("/", analytics_router)
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "bianhe.reporting",
     "bianhe.quality",
     "bianhe.analytics",
+    "bianhe.review",
 ]
 
 MIDDLEWARE = [

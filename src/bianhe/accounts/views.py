@@ -19,8 +19,8 @@ from bianhe.accounts.actions import (
 from bianhe.accounts.forms import TokenCreateForm, UserCreateForm, UserEditForm
 from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.actions import request_context
+from bianhe.form_errors import add_action_errors
 from bianhe.roles import Action, Role
-from bianhe.web.forms import add_action_errors
 
 
 class LandingLoginView(LoginView):

@@ -1,7 +1,7 @@
 """Keeping the fact table equal to the locked reports' values, set-based.
 
 :func:`sync_reports` runs inside every workflow transition's transaction
-(:func:`bianhe.reporting.actions._transition`): the report's facts are deleted and, when its
+(:func:`bianhe.review.actions._transition`): the report's facts are deleted and, when its
 status is submitted, approved or accepted, copied again from ``DataValue`` with the new
 status by one ``INSERT … SELECT``. Values cannot change while a report is in those statuses
 (the ingest path refuses locked reports), so a transition is the only moment facts change.

@@ -10,8 +10,8 @@ from bianhe.catalog.actions import do_copy_version, do_update_indicator
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
 from bianhe.catalog.forms import IndicatorForm
 from bianhe.catalog.models import CatalogVersion, Indicator
+from bianhe.form_errors import add_action_errors
 from bianhe.roles import Action
-from bianhe.web.forms import add_action_errors
 
 
 def indicator_list(request):

@@ -15,7 +15,7 @@ class QualityConfig(AppConfig):
 
 
 def expression_for_audit(expression: str, context: dict) -> str:
-    from bianhe.web.readable import expression_in_words, indicator_names
+    from bianhe.catalog.readable import expression_in_words, indicator_names
 
     if "indicator_names" not in context:
         context["indicator_names"] = indicator_names()

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from bianhe import formatting
+
+# The names flags are written with: the reader's language.
+from bianhe.catalog.readable import names_in_language as indicator_names
 from bianhe.quality.models import Check, Flag, Severity
 
 #: A comparison written for people, and the one a failed rule shows instead.
@@ -23,18 +25,6 @@ _SHOWN_OP = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "<": "<", ">": ">
 _FAILED_OP = {"==": "≠", "!=": "=", "<=": ">", ">=": "<", "<": "≥", ">": "≤"}
 _COMPARISON = re.compile(r"\s(==|!=|<=|>=|<|>)\s")
 _TERM = re.compile(r"\bsum\(([A-Z][A-Z0-9_]*)\)|\b([A-Z][A-Z0-9_]*)(?:\[([A-Za-z0-9_]+)\])?")
-
-
-def indicator_names() -> dict[str, str]:
-    """Every indicator code with its name in the reader's language (newest catalogue wins)."""
-    from bianhe.catalog.models import Indicator
-
-    english = (get_language() or "").startswith("en")
-    names = {}
-    for code, zh, en in Indicator.objects.order_by("version__year").values_list(
-            "code", "name_zh", "name_en"):
-        names[code] = (en or zh) if english else zh
-    return names
 
 
 def named(expression: str, names: dict[str, str]) -> str:

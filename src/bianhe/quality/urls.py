@@ -3,6 +3,7 @@ from django.urls import path
 from bianhe.quality import views
 
 app_name = "quality"
+#: The grid's explain and accept actions are the review desk's (``review.urls``).
 urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("followup/", views.followup, name="followup"),
@@ -15,6 +16,4 @@ urlpatterns = [
     path("outliers/", views.outlier_settings_page, name="outliers"),
     path("runs/", views.runs_fragment, name="runs"),
     path("runs/start/", views.run_start, name="run_start"),
-    path("report/<int:report_id>/explain/", views.explain, name="explain"),
-    path("report/<int:report_id>/accept/", views.accept, name="accept"),
 ]

@@ -1,7 +1,7 @@
 """Data-quality pages: the reviewer's worklist, follow-up, completeness and timeliness,
-quality scores, the rules and outlier settings, bulk re-runs, and the two htmx actions of
-the entry grid (explain a flagged cell, accept an explanation). Every lookup starts from
-``restrict()``."""
+quality scores, the rules and outlier settings, and bulk re-runs. The two htmx actions of
+the entry grid (explain a flagged cell, accept an explanation) are the review desk's, under
+quality's URLs (``bianhe.review``). Every lookup starts from ``restrict()``."""
 
 from __future__ import annotations
 
@@ -15,14 +15,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bianhe.access import NotInScope, can, get_restricted
+from bianhe.access import NotInScope, can
 from bianhe.audit.actions import request_context
 from bianhe.catalog.models import Frequency
+from bianhe.catalog.readable import (
+    OUTLIER_METHODS,
+    expression_in_words,
+    frequency_labels,
+    indicator_label,
+    indicator_names,
+    months_between,
+)
 from bianhe.periods import Period
 from bianhe.quality.actions import (
     CONFIG_FIELDS,
-    do_accept_explanation,
-    do_explain,
     do_queue_run,
     do_save_outlier_config,
     do_save_rule,
@@ -32,8 +38,6 @@ from bianhe.quality.describe import indicator_names as names_for_messages
 from bianhe.quality.expressions import RuleError, parse_rule
 from bianhe.quality.jobs import mark_stalled, start_in_background
 from bianhe.quality.models import (
-    Explanation,
-    ExplanationStatus,
     MissingPolicy,
     OutlierConfig,
     QualityRun,
@@ -51,17 +55,10 @@ from bianhe.quality.queries import (
 )
 from bianhe.quality.rules import catalogue_members
 from bianhe.quality.tolerance import derived_tolerance, rounding_units
-from bianhe.reporting.models import Report, ReportForm, Status
-from bianhe.reporting.workflow import ROLE_LEVEL, TRANSITIONS
+from bianhe.reporting.models import Report, ReportForm
+from bianhe.reporting.views import default_form
+from bianhe.reporting.workflow import BULK, INBOX, PROVINCE, REVIEW_LEVELS, TRANSITIONS, level_of
 from bianhe.roles import Action, Level
-from bianhe.web.readable import (
-    OUTLIER_METHODS,
-    expression_in_words,
-    frequency_labels,
-    indicator_label,
-    indicator_names,
-    months_between,
-)
 from bianhe.zones.models import OrgUnit
 
 
@@ -79,12 +76,11 @@ def _year(request) -> int:
 
 def worklist(request):
     """Reports waiting for this reviewer's level, riskiest first."""
-    level = ROLE_LEVEL.get(request.user.role)
-    waiting = {"province": Status.SUBMITTED, "ministry": Status.APPROVED}.get(level,
-                                                                               Status.SUBMITTED)
+    level = level_of(request.user)
+    # Those who do not review see what waits for the province.
+    waiting = INBOX[level] if level in REVIEW_LEVELS else INBOX[PROVINCE]
     reports = Report.objects.restrict(request.user).filter(status=waiting)
-    approve, send_back = {"province": ("approve", "return"),
-                          "ministry": ("accept", "ministry_return")}.get(level, (None, None))
+    approve, send_back = BULK.get(level, (None, None))
     rows = risk_rows(reports)
     reviewer = approve is not None and can(request.user, Action.REVIEW)
     return render(request, "quality/worklist.html", {
@@ -109,56 +105,9 @@ def followup(request):
         "rows": rows, "provinces": provinces, "province": province, "show_all": show_all})
 
 
-@require_POST
-def explain(request, report_id):
-    """htmx: the reporter's explanation of one flagged cell; answers with the grid row."""
-    report = get_restricted(Report.objects.select_related("zone", "form"), request.user,
-                            Action.REPORT, pk=report_id)
-    indicator = request.POST.get("indicator", "")
-    member = request.POST.get("member", "")
-    error = ""
-    try:
-        do_explain(request.user, report, indicator, member,
-                   request.POST.get("explanation", ""), **request_context(request))
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
-    return _grid_row(request, report, indicator, member, error=error)
-
-
-@require_POST
-def accept(request, report_id):
-    """htmx: a reviewer accepts the explanation of one cell."""
-    report = get_restricted(Report.objects.select_related("zone", "form"), request.user,
-                            Action.REVIEW, pk=report_id)
-    if ROLE_LEVEL.get(request.user.role) not in ("province", "ministry"):
-        raise NotInScope
-    indicator = request.POST.get("indicator", "")
-    member = request.POST.get("member", "")
-    # A superseded explanation is of a value that no longer exists: nothing to accept.
-    explanation = get_object_or_404(
-        Explanation.objects.exclude(status=ExplanationStatus.SUPERSEDED), report=report,
-        indicator_code=indicator, member=member)
-    do_accept_explanation(request.user, explanation, **request_context(request))
-    return _grid_row(request, report, indicator, member)
-
-
-def _grid_row(request, report, indicator, member, *, error=""):
-    from bianhe.reporting.views import grid_context
-
-    context = grid_context(request, report.zone, report.form, report.period_obj)
-    row = next((r for r in context["rows"] if r.indicator.code == indicator
-                and r.member == member), None)
-    if row is None:
-        raise NotInScope
-    return render(request, "reporting/_row.html", {**context, "row": row,
-                                                   "explain_error": error})
-
-
 # --- completeness, timeliness and scores ---------------------------------------------------
 
 def _form_and_year(request):
-    from bianhe.reporting.views import default_form
-
     forms = list(ReportForm.objects.filter(is_active=True))
     form = default_form(forms, request.GET.get("form"))
     if form is None:

@@ -1,7 +1,6 @@
-"""State changes of reports: values through the ingest path, and workflow transitions.
-
-Each transition checks the caller's level and scope, moves the status through the table in
-``workflow.py``, and writes its audit row in the same transaction.
+"""State changes of reporting's base data: values through the ingest path, and the entry
+windows. The workflow transitions, which gate on quality and sync the facts, are in
+``bianhe.review.actions``.
 """
 
 from __future__ import annotations
@@ -9,17 +8,15 @@ from __future__ import annotations
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bianhe.access import NotInScope, require
+from bianhe.access import NotInScope, can
 from bianhe.audit.actions import record
 from bianhe.audit.models import Source
-from bianhe.catalog.disaggregations import members
+from bianhe.periods import Period, PeriodError
 from bianhe.reporting.ingest import IngestResult, ingest
-from bianhe.reporting.models import Report
-from bianhe.reporting.queries import form_indicators
-from bianhe.reporting.workflow import LEVEL_ACTION, ROLE_LEVEL, TRANSITIONS
+from bianhe.reporting.models import WindowOverride
+from bianhe.roles import Action
 
 
 def do_save_values(actor, rows: list[dict], *, source: str = Source.WEB,
@@ -29,116 +26,10 @@ def do_save_values(actor, rows: list[dict], *, source: str = Source.WEB,
     return ingest(frame, actor=actor, source=source, dry_run=dry_run, label=label)
 
 
-def missing_cells(report: Report) -> list[str]:
-    """Indicator codes of the form that have no value yet (every breakdown member)."""
-    indicators = form_indicators(report.form, report.catalog_version)
-    filled = {(code, member) for code, member in report.values.filter(value__isnull=False)
-              .values_list("indicator_code", "member")}
-    return [ind.code for ind in indicators
-            if any((ind.code, m) not in filled for m in members(ind.disaggregation))]
-
-
-def _listed(codes: list[str]) -> str:
-    return "、".join(codes[:10]) + ("…" if len(codes) > 10 else "")
-
-
-def _check_quality(report: Report) -> None:
-    """Errors block submission; warnings need the reporter's explanation (上报说明) first."""
-    from bianhe.quality.checks import ensure_checked
-    from bianhe.quality.queries import blocking_problems
-
-    ensure_checked(report)
-    errors, unexplained = blocking_problems(report)
-    if errors:
-        raise ValidationError(
-            _("Correct the values that fail a validation rule before submitting: %(codes)s.")
-            % {"codes": _listed(errors)})
-    if unexplained:
-        raise ValidationError(
-            _("Explain the flagged values before submitting: %(codes)s.")
-            % {"codes": _listed(unexplained)})
-
-
-def do_transition(actor, report: Report, name: str, *, reason: str = "",
-                  source: str = Source.WEB, ip_address: str | None = None) -> Report:
-    if name == "submit":
-        # Flags computed here are kept even when the submission is refused below: the
-        # reporter then sees on the grid exactly what stopped it.
-        from bianhe.quality.checks import ensure_checked
-
-        ensure_checked(report)
-    return _transition(actor, report, name, reason=reason, source=source,
-                       ip_address=ip_address)
-
-
-@transaction.atomic
-def _transition(actor, report: Report, name: str, *, reason: str = "",
-                source: str = Source.WEB, ip_address: str | None = None) -> Report:
-    transition = TRANSITIONS.get(name)
-    if transition is None:
-        raise ValueError(f"unknown transition {name!r}")
-    level = ROLE_LEVEL.get(getattr(actor, "role", None))
-    if level != transition.level:
-        raise NotInScope
-    require(Report.objects, actor, LEVEL_ACTION[level], report)
-    report = (Report.objects.select_related("zone", "form")
-              .select_for_update(of=("self",)).get(pk=report.pk))
-    if report.status not in transition.sources:
-        raise ValidationError(
-            _("This report is %(status)s; it cannot be moved that way now.")
-            % {"status": report.get_status_display()})
-    reason = reason.strip()
-    if transition.needs_reason and not reason:
-        raise ValidationError(_("Give a reason."))
-    if name == "submit":
-        missing = missing_cells(report)
-        if missing:
-            raise ValidationError(
-                _("Fill every indicator before submitting; missing: %(codes)s.")
-                % {"codes": _listed(missing)})
-        _check_quality(report)
-    before = report.status
-    now = timezone.now()
-    report.status = transition.target
-    if name == "submit":
-        report.submitted_at = now
-        report.first_submitted_at = report.first_submitted_at or now
-        report.returned_reason = ""
-    elif name == "approve":
-        report.approved_at = now
-    elif name == "accept":
-        report.accepted_at = now
-    elif name in ("return", "ministry_return"):
-        report.returned_reason = reason
-        report.return_count += 1
-    report.save()
-    # Official analytics read the fact table: it changes in this same transaction, so an
-    # accepted value is visible the moment the acceptance commits.
-    from bianhe.analytics.facts import sync_reports
-
-    sync_reports([report.pk])
-    record(actor=actor, action=f"reporting.report.{name}", obj=report,
-           before={"status": before}, after={"status": report.status,
-                                             **({"reason": reason} if reason else {})},
-           source=source, ip_address=ip_address)
-    return report
-
-
-def do_transition_many(actor, reports, name: str, **kwargs) -> list[Report]:
-    """Bulk approve (or any transition) in one transaction: all move or none does."""
-    with transaction.atomic():
-        return [do_transition(actor, report, name, **kwargs) for report in reports]
-
-
 @transaction.atomic
 def do_set_window(actor, form, period_code: str, *, is_open: bool, reason: str,
                   source: str = Source.WEB, ip_address: str | None = None):
     """The ministry opens or closes one period of a form outside its normal window."""
-    from bianhe.access import can
-    from bianhe.periods import Period, PeriodError
-    from bianhe.reporting.models import WindowOverride
-    from bianhe.roles import Action
-
     if actor is not None and not can(actor, Action.CHANGE):
         raise NotInScope
     try:

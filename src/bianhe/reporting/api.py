@@ -7,16 +7,13 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 
-from bianhe.access import get_restricted
 from bianhe.api_errors import model_errors
-from bianhe.audit.actions import client_ip, request_context
+from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
 from bianhe.periods import Period, PeriodError
-from bianhe.reporting.actions import do_transition
 from bianhe.reporting.ingest import frame_from_records, ingest
 from bianhe.reporting.models import DataValue, Report
 from bianhe.reporting.models import Status as ReportStatus
-from bianhe.reporting.workflow import TRANSITIONS
 
 router = Router(tags=["reporting"])
 
@@ -93,10 +90,6 @@ class ReportOut(Schema):
     @staticmethod
     def resolve_form(obj):
         return obj.form.code
-
-
-class ReasonIn(Schema):
-    reason: str = Field("", max_length=2000)
 
 
 class ErrorOut(Schema):
@@ -178,20 +171,3 @@ def list_reports(request, status: ReportStatus | None = None, period: str | None
     if form:
         reports = reports.filter(form__code=form)
     return list(reports.order_by("-period", "zone__path")[:limit])
-
-
-@router.post("/reports/{report_id}/{name}", response={200: ReportOut, 404: ErrorOut,
-                                                       422: ErrorOut},
-             summary="Move a report: submit, withdraw, approve, return, unapprove, accept, "
-                     "ministry_return, reopen")
-def move_report(request, report_id: int, name: str, payload: ReasonIn):
-    report = get_restricted(Report.objects.select_related("zone", "form"), request.auth,
-                            pk=report_id)
-    if name not in TRANSITIONS:
-        return Status(404, {"detail": "unknown transition"})
-    try:
-        report = do_transition(request.auth, report, name, reason=payload.reason,
-                               **request_context(request, Source.API))
-    except ValidationError as exc:
-        return Status(422, {"detail": model_errors(exc, prefix="body")})
-    return report

@@ -28,7 +28,6 @@ from bianhe.quality.actions import ensure_default_rules
 from bianhe.quality.checks import check_reports
 from bianhe.quality.demo import accept_explanations, explain_flags
 from bianhe.quality.models import Flag, Severity
-from bianhe.reporting.actions import do_transition
 from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of this API)
     DEFAULT_SEED,
     DEFAULT_YEARS,
@@ -42,6 +41,7 @@ from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of t
 from bianhe.reporting.ingest import ingest
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.setup import ensure_default_forms
+from bianhe.review.actions import do_transition
 from bianhe.zones.models import OrgUnit
 
 RETURN_REASONS = (
@@ -122,7 +122,7 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
        :func:`bianhe.reporting.ingest.ingest` as the platform (``actor=None``, source
        "system"), one batch per year, then marks the new reports ``is_demo``.
     3. Moves every new report through the real workflow actions
-       (:func:`bianhe.reporting.actions.do_transition`) as the demo users created by
+       (:func:`bianhe.review.actions.do_transition`) as the demo users created by
        ``bianhe.cli.ensure_demo_users`` (reporter submits, province reviewer approves or
        returns with a reason, ``demo-admin`` accepts), so the audit log has the full trail.
        The newest periods of each form are left in every state (draft, submitted,

@@ -11,13 +11,13 @@ from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
 from bianhe.audit.labels import readable
 from bianhe.audit.models import AuditLog
+from bianhe.form_errors import add_action_errors
 from bianhe.roles import Action, Level
-from bianhe.web.forms import add_action_errors
-from bianhe.web.readable import split_sources
 from bianhe.zones.actions import do_create_org_unit, do_update_org_unit
 from bianhe.zones.forms import NewZoneForm, ZoneFilterForm, ZoneForm
 from bianhe.zones.models import OrgUnit
 from bianhe.zones.queries import EXPORT_COLUMNS, export_row, zones_for
+from bianhe.zones.sources import split_sources
 
 
 def _filtered(request):

@@ -1,3 +1,5 @@
+"""The one helper that puts an action's ValidationError on the form that called it."""
+
 from django.core.exceptions import ValidationError
 
 

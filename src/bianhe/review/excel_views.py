@@ -1,4 +1,5 @@
-"""Excel pages: download a form's template for a period, upload it filled.
+"""Excel pages: download a form's template for a period, upload it filled, and see what the
+quality checks raised on the reports written (which is why these pages sit on the review desk).
 
 The template holds the zones the user may see (a province reviewer gets one workbook with
 all its zones, a reporter its own zone); ``?zone=CODE`` narrows it to one. Uploading needs
@@ -19,6 +20,9 @@ from bianhe.audit.models import Source
 from bianhe.catalog.disaggregations import member_label
 from bianhe.catalog.models import CatalogVersion
 from bianhe.periods import Period, PeriodError
+from bianhe.quality.checks import check_reports
+from bianhe.quality.describe import cell_message, indicator_names
+from bianhe.quality.queries import cell_quality
 from bianhe.reporting.excel import (
     build_template,
     max_upload_bytes,
@@ -29,7 +33,8 @@ from bianhe.reporting.excel import (
 )
 from bianhe.reporting.forms import UploadForm
 from bianhe.reporting.ingest import Problem, ingest
-from bianhe.reporting.models import ReportForm
+from bianhe.reporting.models import Report, ReportForm
+from bianhe.reporting.queries import form_indicators
 from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit
 
@@ -114,7 +119,7 @@ def upload(request, form, period):
         if result is not None and result.ok and not result.dry_run else []
     names = dict(version.indicators.filter(code__in={p.indicator for p in problems})
                  .values_list("code", "name_zh")) if problems else {}
-    return render(request, "reporting/excel_upload.html", {
+    return render(request, "review/excel_upload.html", {
         "form": form, "period": period, "label": period_label(form, period),
         "upload_form": upload_form, "result": result, "problem_count": problem_count,
         "problems": [_row(problem, names) for problem in problems],
@@ -128,12 +133,6 @@ def upload(request, form, period):
 def _flagged_cells(form, period, version, zone_codes) -> list[dict]:
     """What the checks raised on the reports just written: one sentence per flagged cell,
     errors first, so the uploader sees the warnings as well as the refusals."""
-    from bianhe.quality.checks import check_reports
-    from bianhe.quality.describe import cell_message, indicator_names
-    from bianhe.quality.queries import cell_quality
-    from bianhe.reporting.models import Report
-    from bianhe.reporting.queries import form_indicators
-
     reports = list(Report.objects.filter(zone__code__in=zone_codes, form=form,
                                          period=period.code).select_related("zone"))
     if not reports:

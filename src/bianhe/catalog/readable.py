@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from bianhe.catalog.disaggregations import member_label
+from bianhe.catalog.models import CatalogVersion, Frequency, Indicator
 from bianhe.formatting import period_label
 from bianhe.periods import Period, PeriodError
 
@@ -23,8 +26,6 @@ OUTLIER_METHODS = {
 
 def indicator_names(year: int | None = None) -> dict[str, dict]:
     """code → {"name": 中文名, "disaggregation": …} from the newest catalogue (or ``year``'s)."""
-    from bianhe.catalog.models import CatalogVersion, Indicator
-
     versions = CatalogVersion.objects.order_by("-year")
     if year is not None and versions.filter(year=year).exists():
         versions = versions.filter(year=year)
@@ -42,8 +43,6 @@ def indicator_names(year: int | None = None) -> dict[str, dict]:
 
 def indicator_label(code: str, member: str = "", names: dict | None = None) -> str:
     """"进出口总额" or "进出口总额（俄罗斯）"; the code only for an indicator nobody knows."""
-    from bianhe.catalog.disaggregations import member_label
-
     names = indicator_names() if names is None else names
     entry = names.get(code)
     name = entry["name"] if entry else code
@@ -71,8 +70,6 @@ def expression_in_words(expression: str, names: dict) -> str:
 
 def frequency_labels(codes) -> str:
     """["monthly", "quarterly"] → "月度、季度" in the reader's language."""
-    from bianhe.catalog.models import Frequency
-
     labels = dict(Frequency.choices)
     return "、".join(str(labels.get(code, code)) for code in codes)
 
@@ -99,20 +96,11 @@ def months_between(first: Period, last: Period) -> list[Period]:
     return result
 
 
-def is_official_source(source: str) -> bool:
-    """A government document: a cited document (text, not a web address) or a page on a
-    government site (gov.cn). Anything else is a reference to verify (参考来源，待核实)."""
-    from urllib.parse import urlsplit
-
-    text = source.strip()
-    if not text.lower().startswith(("http://", "https://")):
-        return True
-    host = (urlsplit(text).hostname or "").lower()
-    return host == "gov.cn" or host.endswith(".gov.cn")
-
-
-def split_sources(sources) -> tuple[list[str], list[str]]:
-    """(official, reference) sources of a registry entry, in their order."""
-    sources = [s for s in (sources or []) if s and s.strip()]
-    official = [s for s in sources if is_official_source(s)]
-    return official, [s for s in sources if not is_official_source(s)]
+def names_in_language() -> dict[str, str]:
+    """Every indicator code with its name in the reader's language (newest catalogue wins)."""
+    english = (get_language() or "").startswith("en")
+    names = {}
+    for code, zh, en in Indicator.objects.order_by("version__year").values_list(
+            "code", "name_zh", "name_en"):
+        names[code] = (en or zh) if english else zh
+    return names
