@@ -30,7 +30,7 @@ ones, as ``compile_rules`` does (no scope). Rules whose ``frequencies`` exclude 
 (R05, R09, R10: quarterly) are skipped exactly as ``checks.flags_for`` skips them: the set has
 no quarterly values. Outlier settings: an unsaved ``OutlierConfig()`` (the defaults: every
 method, consensus of ``min_methods`` = 2, severity warning) through
-``quality.actions.outlier_settings``.
+``OutlierConfig.settings()``.
 
 Two pipelines are timed, each over the zones in chunks of ``--chunk`` zones (default
 ``checks.ZONE_CHUNK`` = 200, as ``checks.plan_steps`` cuts them; ``--chunk 0`` = the whole set
@@ -494,7 +494,6 @@ def national(args) -> dict:
     home = tempfile.mkdtemp(prefix="bianhe-bench-quality-")  # settings only, no database
     atexit.register(shutil.rmtree, home, ignore_errors=True)
     _setup_django(home)
-    from bianhe.quality.actions import outlier_settings
     from bianhe.quality.checks import ZONE_CHUNK
     from bianhe.quality.models import OutlierConfig
 
@@ -520,7 +519,7 @@ def national(args) -> dict:
     monthly_rules = [c.rule.code for c in rules
                      if not c.rule.frequencies or "monthly" in c.rule.frequencies]
     config = OutlierConfig()  # unsaved: the defaults
-    settings = outlier_settings(config)
+    settings = config.settings()
     codes = frozenset(code for code, _m in data["keys"])
     t0 = time.perf_counter()
     steps = _steps(frame, data["zones"], chunk, codes)

@@ -134,6 +134,20 @@ class Period:
         return f"{self.year}年{self.number}月"
 
 
+class RangeOrderError(PeriodError):
+    """A range of periods whose last period ends before its first one starts."""
+
+
+def parse_range(first: str, last: str) -> tuple[Period, Period]:
+    """The first and last period of a range from their codes; :class:`PeriodError` for a
+    code that is not a period, :class:`RangeOrderError` when the range ends before it
+    starts."""
+    start, end = Period.parse(first), Period.parse(last)
+    if end.end < start.start:
+        raise RangeOrderError(f"{end.code} ends before {start.code} starts")
+    return start, end
+
+
 def periods_between(first: Period, last: Period) -> list[Period]:
     """Every period of ``first``'s frequency from ``first`` to ``last`` inclusive."""
     if first.frequency != last.frequency:

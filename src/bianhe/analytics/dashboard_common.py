@@ -23,6 +23,7 @@ from bianhe.analytics.queries import (
     compute,
     indicator_definitions,
     zone_series,
+    zones_for,
 )
 from bianhe.analytics.query import INDICATOR, OFFICIAL, PERIOD, UNIT, YOY, ZONE, Query, QueryError
 from bianhe.catalog.models import Indicator
@@ -151,8 +152,6 @@ class Runner:
 
     @classmethod
     def for_user(cls, user) -> Runner:
-        from bianhe.analytics.queries import zones_for
-
         zones, scoped = zones_for(user)
         return cls(zones, scoped)
 

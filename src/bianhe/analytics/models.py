@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bianhe.access import RestrictedQuerySet
+from bianhe.analytics.scopes import scope_key
 
 
 class FactQuerySet(RestrictedQuerySet):
@@ -61,8 +62,6 @@ class SavedViewQuerySet(RestrictedQuerySet):
         if user is None or not user.is_authenticated:
             return self.none()
         from django.db.models import Q
-
-        from bianhe.analytics.scopes import scope_key
 
         return self.filter(Q(owner=user) | Q(is_shared=True, scope_key=scope_key(user)))
 

@@ -22,6 +22,7 @@ from bianhe.access import scope_paths
 from bianhe.analytics import timeaxis
 from bianhe.analytics.queries import TOTAL_MEMBER, compute, indicator_definitions, zones_for
 from bianhe.analytics.query import ALL, PROVINCE, ZONE, Query
+from bianhe.analytics.sdmx import sdmx_time_period
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
 from bianhe.catalog.models import CatalogVersion, Indicator
 from bianhe.catalog.models import TimeBehaviour as TB
@@ -100,8 +101,6 @@ def observations(user, *, granularity: str, start: str, end: str,
 
 
 def _sdmx_period(code: str) -> str:
-    from bianhe.analytics.sdmx import sdmx_time_period
-
     return sdmx_time_period(code)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from bianhe.analytics import open_data, sdmx, timeaxis
 from bianhe.analytics.open_data import FREQ
+from bianhe.analytics.views import period_options
 from bianhe.periods import PeriodError
 
 GRANULARITIES = (timeaxis.YEAR, timeaxis.YTD)
@@ -69,8 +70,6 @@ def sdmx_index(request):
         error = None
     except ValueError as exc:
         params, error = {"granularity": timeaxis.YEAR, "start": "", "end": ""}, str(exc)
-    from bianhe.analytics.views import period_options
-
     options = [option for option in period_options([params["start"], params["end"]])
                if option[0] in FREQ]
     return render(request, "analytics/sdmx.html", {

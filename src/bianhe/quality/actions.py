@@ -14,8 +14,9 @@ from bianhe.access import NotInScope, can, require
 from bianhe.audit.actions import record, snapshot
 from bianhe.audit.models import Source
 from bianhe.catalog.models import Frequency
-from bianhe.periods import Period, PeriodError
+from bianhe.periods import PeriodError, RangeOrderError, parse_range
 from bianhe.quality.expressions import RuleError, parse_rule
+from bianhe.quality.jobs import mark_stalled
 from bianhe.quality.models import (
     Explanation,
     ExplanationStatus,
@@ -200,16 +201,6 @@ def do_save_outlier_config(actor, data: dict, *, source: str = Source.WEB,
     return config
 
 
-def outlier_settings(config: OutlierConfig | None = None) -> OutlierSettings:
-    config = config or OutlierConfig.current()
-    return OutlierSettings(
-        z_threshold=config.z_threshold, modified_z_threshold=config.modified_z_threshold,
-        yoy_threshold=config.yoy_threshold, yoy_min_change=config.yoy_min_change,
-        minmax_k=config.minmax_k, min_points=config.min_points,
-        seasonal_adjust=config.seasonal_adjust,
-        methods=tuple(config.methods) if config.methods else METHODS)
-
-
 @transaction.atomic
 def do_explain(actor, report, indicator_code: str, member: str, text: str, *,
                source: str = Source.WEB, ip_address: str | None = None) -> Explanation | None:
@@ -324,24 +315,17 @@ def do_accept_explanation(actor, explanation: Explanation, *, source: str = Sour
     return explanation
 
 
-def parse_range(first: str, last: str) -> tuple[Period, Period]:
-    try:
-        start, end = Period.parse(first), Period.parse(last)
-    except PeriodError:
-        raise ValidationError(_("Not a period: use 2024, 2024Q2 or 2024M06.")) from None
-    if end.end < start.start:
-        raise ValidationError(_("The range ends before it starts."))
-    return start, end
-
-
 @transaction.atomic
 def do_queue_run(actor, first: str, last: str, *, source: str = Source.WEB,
                  ip_address: str | None = None) -> QualityRun:
     """Record a bulk re-run of every rule and outlier check over a period range."""
     _require_change(actor)
-    start, end = parse_range(first, last)
-    from bianhe.quality.jobs import mark_stalled
-
+    try:
+        start, end = parse_range(first, last)
+    except RangeOrderError:
+        raise ValidationError(_("The range ends before it starts.")) from None
+    except PeriodError:
+        raise ValidationError(_("Not a period: use 2024, 2024Q2 or 2024M06.")) from None
     mark_stalled()
     if QualityRun.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING)).exists():
         raise ValidationError(_("A quality run is already in progress; wait for it to end."))

@@ -12,6 +12,16 @@ class QualityConfig(AppConfig):
         from bianhe.audit.labels import register_value_renderer
 
         register_value_renderer("expression", expression_for_audit)
+        # A changed value supersedes its explanation, in the write's own transaction.
+        from bianhe.reporting.signals import values_written
+
+        values_written.connect(supersede_on_write, dispatch_uid="quality.supersede")
+
+
+def supersede_on_write(sender, changes, actor, source, **kwargs) -> None:
+    from bianhe.quality.actions import supersede_explanations
+
+    supersede_explanations(changes, actor=actor, source=source)
 
 
 def expression_for_audit(expression: str, context: dict) -> str:

@@ -29,6 +29,7 @@ from bianhe.quality.outliers import decumulate, detect
 from bianhe.quality.panel import Panel
 from bianhe.quality.rules import CompiledRule, compile_rules
 from bianhe.reporting.models import DataValue, Report
+from bianhe.zones.models import OrgUnit
 
 #: Zones loaded and checked together: bounds memory and gives the bulk run its steps.
 ZONE_CHUNK = 200
@@ -114,9 +115,7 @@ def check_reports(report_ids: Iterable[int], *,
                                   .prefetch_related("scope_units"))
     summary.broken_rules = [f"{rule.code}: {error}" for rule, error in broken]
     config = OutlierConfig.current()
-    from bianhe.quality.actions import outlier_settings
-
-    settings = outlier_settings(config)
+    settings = config.settings()
     # The newest catalogue year wins for a code whose definition changed.
     specs = {code: (behaviour, None if minimum is None else float(minimum))
              for code, behaviour, minimum in Indicator.objects.order_by("version__year")
@@ -125,8 +124,6 @@ def check_reports(report_ids: Iterable[int], *,
     years = year_ranges({step.frequency for step in steps})
     for index, step in enumerate(steps):
         if not zone_paths:
-            from bianhe.zones.models import OrgUnit
-
             zone_paths = dict(OrgUnit.objects.values_list("code", "path"))
         flags = flags_for(step, rules, settings, config, specs, zone_paths,
                           years[step.frequency])

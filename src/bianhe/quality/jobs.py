@@ -15,6 +15,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from bianhe.audit.actions import record
+from bianhe.periods import parse_range
 from bianhe.quality.checks import CheckSummary, check_reports, reports_in_range
 from bianhe.quality.models import JobState, QualityRun
 
@@ -33,8 +34,6 @@ def mark_stalled(now=None) -> int:
 def run_job(run_id: int, progress: Callable[[int, int, CheckSummary], None] | None = None
             ) -> QualityRun:
     """Check every report in the run's range; progress is saved after each step."""
-    from bianhe.quality.actions import parse_range
-
     run = QualityRun.objects.get(pk=run_id)
     start, end = parse_range(run.period_from, run.period_to)
     now = timezone.now()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bianhe.access import RestrictedQuerySet, SharedQuerySet
 from bianhe.audit.models import Source
+from bianhe.quality.outliers import METHODS, OutlierSettings
 
 
 class Severity(models.TextChoices):
@@ -100,6 +101,16 @@ class OutlierConfig(models.Model):
     def current(cls) -> OutlierConfig:
         config, _created = cls.objects.get_or_create(pk=1)
         return config
+
+    def settings(self) -> OutlierSettings:
+        """These thresholds as the outlier methods take them (every method when none is
+        chosen)."""
+        return OutlierSettings(
+            z_threshold=self.z_threshold, modified_z_threshold=self.modified_z_threshold,
+            yoy_threshold=self.yoy_threshold, yoy_min_change=self.yoy_min_change,
+            minmax_k=self.minmax_k, min_points=self.min_points,
+            seasonal_adjust=self.seasonal_adjust,
+            methods=tuple(self.methods) if self.methods else METHODS)
 
 
 class Check(models.TextChoices):

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q
 
+from bianhe.catalog.disaggregations import member_label
 from bianhe.periods import Period, periods_between
 from bianhe.quality.models import Check, Explanation, ExplanationStatus, Flag, Severity
-from bianhe.reporting.models import Report, ReportForm, ValueChange
+from bianhe.reporting.models import DataValue, Report, ReportForm, ValueChange
+from bianhe.zones.models import OrgUnit
 
 #: Weights of the worklist's risk ranking: an error outweighs any number of warnings a
 #: report is likely to have; an unexplained warning outweighs an explained one.
@@ -63,8 +65,6 @@ def blocking_problems(report: Report) -> tuple[list[str], list[str]]:
     explained = set(report.explanations.exclude(text="")
                     .exclude(status=ExplanationStatus.SUPERSEDED)
                     .values_list("indicator_code", "member"))
-
-    from bianhe.catalog.disaggregations import member_label
 
     indicators = {ind.code: ind for ind in report.catalog_version.indicators.filter(
         code__in={code for code, _m in errors | warned})}
@@ -165,8 +165,6 @@ STATES = ("on_time", "late", "missing", "pending")
 def completeness(user, form: ReportForm, periods: list[Period], today: dt.date) -> dict:
     """Per zone × period: on time, late, missing, or not yet due; totals per period and per
     province. Three queries: zones, reports, and the form's assignment."""
-    from bianhe.zones.models import OrgUnit
-
     years = {p.year for p in periods}
     zones = list(OrgUnit.objects.restrict(user).zones().filter(report_forms=form)
                  .select_related("parent").order_by("path"))
@@ -224,9 +222,6 @@ def quality_scores(user, year: int, today: dt.date) -> list[dict]:
     not flagged, not returned) × 100: equal weights, because no weighting has been set by
     the ministry; the evaluation can weight the three parts itself.
     """
-    from bianhe.reporting.models import DataValue
-    from bianhe.zones.models import OrgUnit
-
     zones = list(OrgUnit.objects.restrict(user).zones().active_in_year(year)
                  .select_related("parent").order_by("path"))
     year_reports = Report.objects.filter(zone__in=zones, period__startswith=str(year))

@@ -6,3 +6,16 @@ class ReportingConfig(AppConfig):
     name = "bianhe.reporting"
     label = "reporting"
     verbose_name = _("Statistical reporting")
+
+    def ready(self):
+        # A new zone reports the default forms; the registry announces it, reporting acts.
+        from bianhe.zones.signals import zone_created
+
+        zone_created.connect(assign_default_forms_to_new_zone,
+                             dispatch_uid="reporting.assign_default_forms")
+
+
+def assign_default_forms_to_new_zone(sender, unit, **kwargs) -> None:
+    from bianhe.reporting.setup import assign_default_forms
+
+    assign_default_forms(unit)

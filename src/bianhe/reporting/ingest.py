@@ -26,6 +26,7 @@ from bianhe.catalog.models import CatalogVersion, Indicator, TimeBehaviour
 from bianhe.periods import Period, PeriodError
 from bianhe.reporting.models import EDITABLE, DataValue, Report, ReportForm, ValueChange
 from bianhe.reporting.numbers import parse
+from bianhe.reporting.signals import values_written
 from bianhe.reporting.windows import is_open
 from bianhe.roles import Action, Level
 from bianhe.zones.models import OrgUnit
@@ -515,10 +516,10 @@ def _write(changed: pd.DataFrame, existing: dict, zone_rows: dict, versions: dic
                         all_new=bool(changed["is_new"].all()))
         else:
             _write_rows(values, changes, now, actor_id, actor_name, source)
-        from bianhe.quality.actions import supersede_explanations
-
-        supersede_explanations(zip(report_ids, indicator, member, old_value, new_value,
-                                   strict=True), actor=actor, source=source)
+        # The quality app supersedes the explanations of changed values (reporting.signals).
+        values_written.send(sender=Report, changes=zip(
+            report_ids, indicator, member, old_value, new_value, strict=True),
+            actor=actor, source=source)
         ids = sorted({pk for key, (pk, _s) in current.items() if key in existing})
         for start in range(0, len(ids), CHUNK):  # PostgreSQL takes at most 65,535 parameters
             # values_changed_at tells the quality checks their flags are stale.

@@ -11,19 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bianhe.formatting import date_zh
-from bianhe.reporting.models import Report, Status
+from bianhe.reporting.models import Report
 from bianhe.reporting.queries import due_reports
-from bianhe.reporting.workflow import ROLE_LEVEL
+from bianhe.reporting.workflow import INBOX, PROVINCE, REVIEW_LEVELS, ZONE, level_of
 
 
 def notices_for(user) -> list[dict]:
     """Each notice: level, url, text, and ``older`` (a return from before this year, which
     the home page folds away below this year's)."""
-    level = ROLE_LEVEL.get(getattr(user, "role", None))
+    level = level_of(user)
     notices: list[dict] = []
     this_year = str(timezone.localdate().year)
-    if level == "zone":
-        for report in Report.objects.restrict(user).filter(status=Status.RETURNED) \
+    if level == ZONE:
+        for report in Report.objects.restrict(user).filter(status=INBOX[ZONE]) \
                 .select_related("zone", "form").order_by("-period", "zone__path")[:20]:
             notices.append({"level": "warning", "url": _entry_url(report),
                             "older": not report.period.startswith(this_year), "text": _(
@@ -41,11 +41,10 @@ def notices_for(user) -> list[dict]:
                             "text": template % {"form": item["form"].name_zh,
                                                 "period": item["period"].label(cumulative=True),
                                                 "deadline": date_zh(item["deadline"])}})
-    elif level in ("province", "ministry"):
-        waiting = Status.SUBMITTED if level == "province" else Status.APPROVED
-        count = Report.objects.restrict(user).filter(status=waiting).count()
+    elif level in REVIEW_LEVELS:
+        count = Report.objects.restrict(user).filter(status=INBOX[level]).count()
         if count:
-            text = (_("%(n)d reports are waiting for your review.") if level == "province"
+            text = (_("%(n)d reports are waiting for your review.") if level == PROVINCE
                     else _("%(n)d reports are waiting for your acceptance."))
             notices.append({"level": "info", "url": reverse("reporting:list"),
                             "text": text % {"n": count}})

@@ -13,6 +13,7 @@ from bianhe.catalog.models import CatalogVersion, Indicator
 from bianhe.periods import Period
 from bianhe.reporting.models import Report, ReportForm
 from bianhe.roles import Action
+from bianhe.zones.models import OrgUnit
 
 
 def form_indicators(form: ReportForm, version: CatalogVersion) -> list[Indicator]:
@@ -82,8 +83,6 @@ def entry_grid(zone, form: ReportForm, period: Period, version: CatalogVersion,
 
 def due_reports(user, today: dt.date | None = None, horizon_days: int = 15) -> list[dict]:
     """For a reporter: each assigned form's periods that are due soon or overdue, unsent."""
-    from bianhe.zones.models import OrgUnit
-
     today = today or timezone.localdate()
     zones = list(OrgUnit.objects.restrict(user, Action.REPORT).zones()
                  .active_in_year(today.year))
@@ -119,8 +118,6 @@ def timeliness_rows(user, form: ReportForm, period: Period, today: dt.date) -> l
 
     "pending" means the deadline has not passed and nothing was submitted yet.
     """
-    from bianhe.zones.models import OrgUnit
-
     deadline = period.deadline(form.deadline_days)
     zones = (OrgUnit.objects.restrict(user).zones().active_in_year(period.year)
              .filter(report_forms=form).select_related("parent").order_by("path"))

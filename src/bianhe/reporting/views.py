@@ -19,7 +19,7 @@ from bianhe.catalog.readable import names_in_language, period_choices
 from bianhe.periods import Period, PeriodError
 from bianhe.reporting.actions import do_set_window
 from bianhe.reporting.forms import ReportFilterForm
-from bianhe.reporting.models import Report, ReportForm
+from bianhe.reporting.models import Report, ReportForm, ValueChange
 from bianhe.reporting.queries import cell_history, due_reports, timeliness_rows
 from bianhe.reporting.windows import is_open
 from bianhe.reporting.workflow import BULK, TRANSITIONS, ZONE, inbox_status, level_of
@@ -160,8 +160,6 @@ def changes_export(request):
     import csv
 
     from django.http import StreamingHttpResponse
-
-    from bianhe.reporting.models import ValueChange
 
     changes = (ValueChange.objects.restrict(request.user)
                .select_related("report__zone", "report__form").order_by("-at", "-id"))

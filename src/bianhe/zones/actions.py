@@ -10,6 +10,7 @@ from bianhe.audit.actions import diff, record, snapshot
 from bianhe.audit.models import Source
 from bianhe.roles import Action, Level
 from bianhe.zones.models import OrgUnit
+from bianhe.zones.signals import zone_created
 
 
 def _refresh_subtree_paths(unit: OrgUnit, old_path: str) -> None:
@@ -35,10 +36,8 @@ def do_create_org_unit(
     unit.path = unit.compute_path()
     unit.save()
     if unit.level == Level.ZONE:
-        # A new zone reports the default forms (explicit here, not a signal).
-        from bianhe.reporting.setup import assign_default_forms
-
-        assign_default_forms(unit)
+        # A new zone reports the default forms: reporting listens (zones.signals).
+        zone_created.send(sender=OrgUnit, unit=unit, actor=actor, source=source)
     record(
         actor=actor,
         action="zones.orgunit.create",
