@@ -22,11 +22,23 @@ from bianhe.reporting.queries import form_indicators
 from bianhe.reporting.workflow import LEVEL_ACTION, ROLE_LEVEL, TRANSITIONS
 
 
-def do_save_values(actor, rows: list[dict], *, source: str = Source.WEB,
-                   dry_run: bool = False, label: str = "") -> IngestResult:
-    """Save cells (zone, period, indicator, member, value, comment): all or nothing."""
-    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
-    return ingest(frame, actor=actor, source=source, dry_run=dry_run, label=label)
+def do_save_values(actor, rows: list[dict] | pd.DataFrame, *, source: str = Source.WEB,
+                   dry_run: bool = False, label: str = "", today=None,
+                   ip_address: str | None = None) -> IngestResult:
+    """Save cells (zone, period, indicator, member, value, comment): all or nothing.
+
+    The one entrance of every channel (web cells, Excel, CSV/JSON import, API, demo).
+    Access is checked per row, not for the call: the zone check keeps only zones within
+    ``actor``'s REPORT scope (``OrgUnit.objects.restrict(actor, Action.REPORT)``), so rows
+    outside it come back as problems and nothing is written. The writer records every
+    changed cell in ``ValueChange`` and, for files and the API, one audit row.
+    """
+    if isinstance(rows, pd.DataFrame):
+        frame = rows
+    else:
+        frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    return ingest(frame, actor=actor, source=source, dry_run=dry_run, label=label,
+                  today=today, ip_address=ip_address)
 
 
 def missing_cells(report: Report) -> list[str]:

@@ -2,8 +2,8 @@
 
 The template holds the zones the user may see (a province reviewer gets one workbook with
 all its zones, a reporter its own zone); ``?zone=CODE`` narrows it to one. Uploading needs
-the REPORT right and goes through ``reporting.ingest``: all or nothing, every problem
-listed with its sheet and cell.
+the REPORT right and goes through ``do_save_values`` (``reporting.ingest``): all or nothing,
+every problem listed with its sheet and cell.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bianhe.audit.models import Source
 from bianhe.catalog.disaggregations import member_label
 from bianhe.catalog.models import CatalogVersion
 from bianhe.periods import Period, PeriodError
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.excel import (
     build_template,
     max_upload_bytes,
@@ -28,7 +29,7 @@ from bianhe.reporting.excel import (
     size_problem,
 )
 from bianhe.reporting.forms import UploadForm
-from bianhe.reporting.ingest import Problem, ingest
+from bianhe.reporting.ingest import Problem
 from bianhe.reporting.models import ReportForm
 from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit
@@ -103,9 +104,9 @@ def upload(request, form, period):
             if len(frame):
                 # Problems of single cells (formulas) still let ingest check the rest, but
                 # then only as a dry run: nothing is written while any problem remains.
-                result = ingest(frame, actor=request.user, source=Source.EXCEL,
-                                dry_run=dry_run or bool(problems), label=upload.name,
-                                ip_address=client_ip(request))
+                result = do_save_values(request.user, frame, source=Source.EXCEL,
+                                        dry_run=dry_run or bool(problems),
+                                        label=upload.name, ip_address=client_ip(request))
                 problems = sorted([*problems, *result.problems], key=_order(frame))
                 problem_count += result.problem_count
                 touched = sorted(set(frame["zone"]))
