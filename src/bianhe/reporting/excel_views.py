@@ -13,7 +13,7 @@ import re
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from bianhe.access import NotInScope, can, get_restricted
+from bianhe.access import NotInScope, get_restricted, require_right
 from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
 from bianhe.catalog.disaggregations import member_label
@@ -83,8 +83,7 @@ def _scope_name(zones) -> str:
 
 
 def upload(request, form, period):
-    if not can(request.user, Action.REPORT):
-        raise NotInScope
+    require_right(request.user, Action.REPORT)
     form, period, version = _form_and_period(request.user, form, period)
     zones = list(_zones(request.user, form, period, Action.REPORT))
     if not zones:

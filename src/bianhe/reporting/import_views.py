@@ -9,7 +9,7 @@ import json
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from bianhe.access import NotInScope, can
+from bianhe.access import require_right
 from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
 from bianhe.reporting.actions import do_save_values
@@ -84,8 +84,7 @@ def _csv_lines(text: str) -> list[tuple[int, list[str]]]:
 
 
 def import_values(request):
-    if not can(request.user, Action.REPORT):
-        raise NotInScope
+    require_right(request.user, Action.REPORT)
     form = UploadForm(request.POST or None, request.FILES or None)
     result, problems = None, []
     if request.method == "POST" and form.is_valid():
