@@ -36,8 +36,8 @@ def main() -> int:
     from bianhe.catalog.loader import load_catalogue
     from bianhe.catalog.models import CatalogVersion
     from bianhe.periods import Period
+    from bianhe.reporting.actions import do_save_values
     from bianhe.reporting.excel import FIRST_DATA_ROW, build_template, read_workbook
-    from bianhe.reporting.ingest import ingest
     from bianhe.reporting.models import ReportForm
     from bianhe.reporting.setup import ensure_default_forms
     from bianhe.zones.models import OrgUnit
@@ -78,7 +78,7 @@ def main() -> int:
         frame, problems = read_workbook(filled, form=form, period=period)
         read_end = time.perf_counter()
         assert not problems, problems[:3]
-        result = ingest(frame, actor=admin, source="excel", label="bench.xlsx")
+        result = do_save_values(admin, frame, source="excel", label="bench.xlsx")
         done = time.perf_counter()
         assert result.ok and result.created + result.updated == count, result.problems[:3]
         timings["build"].append(built - start)

@@ -16,7 +16,7 @@ Not a test: a script that prints a table. For each database (SQLite always; Post
    ``read``   ``pandas.read_csv(path, dtype=str, keep_default_na=False)``,
    ``check``  ``ingest(frame, actor=None, source="import", dry_run=True)`` (validate only),
    ``full``   ``ingest(frame, actor=None, source="import")`` (validate and write), inside
-              which ``write`` is the time spent in ``ingest._write`` (wrapped here);
+              which ``write`` is the time spent in ``ingest.writers.write`` (wrapped here);
    and reports medians. ``actor=None`` skips the entry windows; every other check runs.
 
 Each database runs in its own child process (Django's settings are fixed at start-up).
@@ -91,7 +91,7 @@ def _print_table(results: list[dict]) -> None:
         rows = [
             ("read CSV (pandas)", med["read"]),
             ("validate only (ingest dry_run)", med["check"]),
-            ("write (ingest._write)", med["write"]),
+            ("write (ingest.writers.write)", med["write"]),
             ("full ingest (validate + write)", med["full"]),
             ("whole: read + full ingest", med["whole"]),
         ]
@@ -301,11 +301,15 @@ def _child(args) -> None:
     from django.db import connection
 
     from bianhe.reporting import ingest as ingest_module
+    from bianhe.reporting.ingest import writers
     from bianhe.reporting.models import DataValue
 
-    source = Path(ingest_module.__file__)  # which version ran: the file changes over time
-    ingest_py = (f"{source.relative_to(ROOT / 'src')} sha256 "
-                 f"{hashlib.sha256(source.read_bytes()).hexdigest()[:12]}")
+    # Which version ran: the code changes over time (a package since issue 12).
+    package = Path(ingest_module.__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.read_bytes())
+    ingest_py = f"{package.relative_to(ROOT / 'src')}/ sha256 {digest.hexdigest()[:12]}"
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     _log(f"{connection.vendor}: migrating and loading registry, catalogues, forms, zones")
@@ -315,7 +319,7 @@ def _child(args) -> None:
          f"months × {len(columns)} indicator/member columns")
 
     write_seconds: list[float] = []
-    original_write = ingest_module._write
+    original_write = writers.write
 
     def timed_write(*a, **kw):
         t0 = time.perf_counter()
@@ -324,7 +328,7 @@ def _child(args) -> None:
         finally:
             write_seconds.append(time.perf_counter() - t0)
 
-    ingest_module._write = timed_write
+    writers.write = timed_write
 
     with tempfile.TemporaryDirectory(prefix="bianhe-bench-csv-") as tmp:
         path = Path(tmp) / "values.csv"

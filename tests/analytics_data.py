@@ -1,8 +1,8 @@
 """Putting hand-chosen values into reports of a given status, for the analytics tests.
 
-Values go through the one ingest path (with ``today`` inside each period's entry window);
-statuses are then set in bulk and the fact table rebuilt, as a loader of historical data
-would. The workflow's own path to the fact table is tested separately.
+Values go through the one ingest path, ``do_save_values`` (with ``today`` inside each
+period's entry window); statuses are then set in bulk and the fact table rebuilt, as a
+loader of historical data would. The workflow's own path to the fact table is tested separately.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import defaultdict
 from bianhe.analytics.facts import rebuild
 from bianhe.audit.models import Source
 from bianhe.periods import Period
-from bianhe.reporting.ingest import ingest
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import Report, Status
 
 
@@ -29,7 +29,7 @@ def put(values: dict[tuple, float | str], status: str = Status.ACCEPTED) -> None
                                   "member": member, "value": str(value)})
     for period, rows in by_period.items():
         today = Period.parse(period).end + dt.timedelta(days=1)
-        result = ingest(pd.DataFrame(rows), actor=None, source=Source.IMPORT, today=today)
+        result = do_save_values(None, pd.DataFrame(rows), source=Source.IMPORT, today=today)
         assert result.ok, result.problems[:3]
         zones = {row["zone"] for row in rows}
         Report.objects.filter(period=period, zone__code__in=zones).update(status=status)

@@ -1,10 +1,11 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from bianhe.access import NotInScope, can, require
+from bianhe.access import NotInScope, can, require, require_right
 from bianhe.accounts.actions import do_create_user, validate_scope
-from bianhe.accounts.models import User
+from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.models import AuditLog
 from bianhe.roles import Action, Role
 from bianhe.zones.models import OrgUnit
@@ -53,6 +54,38 @@ def test_only_administrators_read_the_audit_log_and_the_user_list(people):
         expected = key == "ministry_admin"
         assert AuditLog.objects.restrict(user).exists() == expected, key
         assert User.objects.restrict(user).exists() == expected, key
+
+
+def test_require_right_asks_for_the_role_s_right_and_lets_the_platform_through(people):
+    for user in (people["ministry_analyst"], people["pingxiang_reporter"], AnonymousUser()):
+        with pytest.raises(NotInScope):
+            require_right(user, Action.CHANGE)
+    require_right(people["ministry_admin"], Action.CHANGE)
+    require_right(people["pingxiang_reporter"], Action.REPORT)
+    require_right(None, Action.ADMINISTER)  # the platform itself (CLI, loaders)
+
+
+def test_restrict_overrides_honour_the_action(people):
+    from bianhe.accounts.actions import do_create_api_token
+    from bianhe.analytics.models import SavedView
+    from bianhe.analytics.scopes import scope_key
+
+    admin, analyst = people["ministry_admin"], people["ministry_analyst"]
+    reporter = people["pingxiang_reporter"]
+    AuditLog.objects.create(actor_name="x", action="t", object_type="t", source="cli")
+    # The audit log is read, never changed, even by the administrator.
+    assert AuditLog.objects.restrict(admin).exists()
+    assert not AuditLog.objects.restrict(admin, Action.CHANGE).exists()
+    # A reporter sees its own token, but has no REVIEW right to use on it.
+    token, _secret = do_create_api_token(reporter, reporter, name="sync")
+    assert list(ApiToken.objects.restrict(reporter)) == [token]
+    assert not ApiToken.objects.restrict(reporter, Action.REVIEW).exists()
+    # A shared view is read by users of the same scope and changed by its owner only.
+    view = SavedView.objects.create(owner=admin, name="v", query={}, is_shared=True,
+                                    scope_key=scope_key(admin))
+    assert list(SavedView.objects.restrict(analyst)) == [view]
+    assert not SavedView.objects.restrict(analyst, Action.CHANGE).exists()
+    assert list(SavedView.objects.restrict(admin, Action.CHANGE)) == [view]
 
 
 def test_require_refuses_an_object_outside_the_scope(people):

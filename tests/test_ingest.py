@@ -212,16 +212,16 @@ def test_the_value_history_cannot_be_rewritten(reporter, open_month):
 
 def test_a_report_submitted_between_check_and_write_is_not_written_into(
         reporter, open_month, monkeypatch):
-    from bianhe.reporting import ingest as module
+    from bianhe.reporting.ingest import writers as module
 
     assert do_save_values(reporter, [cell(open_month, "EXPORT", "1")]).ok
-    real_write = module._write
+    real_write = module.write
 
     def submit_first(*args, **kwargs):
         Report.objects.update(status=Status.SUBMITTED)  # another session submits meanwhile
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(module, "_write", submit_first)
+    monkeypatch.setattr(module, "write", submit_first)
     result = do_save_values(reporter, [cell(open_month, "EXPORT", "2")])
     assert not result.ok and "已被上报" in result.problems[0].message
     assert DataValue.objects.get().value == 1
@@ -229,15 +229,15 @@ def test_a_report_submitted_between_check_and_write_is_not_written_into(
 
 def test_a_value_stored_meanwhile_is_upserted_not_lost(reporter, open_month, monkeypatch):
     # Both writers saw an empty cell; the second must update what the first stored.
-    from bianhe.reporting import ingest as module
+    from bianhe.reporting.ingest import writers as module
 
-    real_write = module._write
+    real_write = module.write
 
     def first_writer_wins_the_race(*args, **kwargs):
-        monkeypatch.setattr(module, "_write", real_write)
+        monkeypatch.setattr(module, "write", real_write)
         assert do_save_values(reporter, [cell(open_month, "EXPORT", "5")]).ok
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(module, "_write", first_writer_wins_the_race)
+    monkeypatch.setattr(module, "write", first_writer_wins_the_race)
     assert do_save_values(reporter, [cell(open_month, "EXPORT", "6")]).ok
     assert DataValue.objects.get().value == 6

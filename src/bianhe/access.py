@@ -33,6 +33,18 @@ def can(user, action: str) -> bool:
     return policy is not None and action in policy.actions
 
 
+def require_right(actor, action: str) -> None:
+    """Raise :class:`NotInScope` unless ``actor``'s role allows ``action`` at all.
+
+    The one spelling of "needs right X", for actions and views alike; the object-level
+    check is :func:`require` (or :func:`get_restricted`). ``actor=None`` is the platform
+    itself (CLI, loaders, the demo), which may do anything. A view passes
+    ``request.user``, never None: an anonymous visitor has no right.
+    """
+    if actor is not None and not can(actor, action):
+        raise NotInScope
+
+
 def scope_paths(user) -> list[str] | None:
     """Path prefixes of the user's scope units; None when the role sees the whole tree."""
     policy = POLICIES[user.role]

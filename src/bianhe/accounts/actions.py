@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bianhe.access import NotInScope, require
+from bianhe.access import require, require_right
 from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.actions import diff, record
 from bianhe.audit.models import Source
@@ -64,12 +64,6 @@ def _user_state(user: User) -> dict:
     }
 
 
-def _require_administrator(actor) -> None:
-    # actor None is the platform itself (CLI run by the operator of the machine).
-    if actor is not None and not actor.can(Action.ADMINISTER):
-        raise NotInScope
-
-
 @transaction.atomic
 def do_create_user(
     actor,
@@ -82,7 +76,7 @@ def do_create_user(
     source: str = Source.WEB,
     ip_address: str | None = None,
 ) -> User:
-    _require_administrator(actor)
+    require_right(actor, Action.ADMINISTER)
     scope_units = list(scope_units)
     validate_scope(role, scope_units)
     user = User(username=username, role=role, display_name=display_name)
@@ -108,9 +102,8 @@ def do_update_user(
     source: str = Source.WEB,
     ip_address: str | None = None,
 ) -> bool:
-    _require_administrator(actor)
-    if actor is not None:
-        require(User.objects, actor, Action.ADMINISTER, user)
+    require_right(actor, Action.ADMINISTER)
+    require(User.objects, actor, Action.ADMINISTER, user)
     if actor is not None and actor.pk == user.pk and (is_active is False or (
             role is not None and role != user.role)):
         raise ValidationError(_("You cannot deactivate yourself or change your own role."))
@@ -142,7 +135,7 @@ def do_set_password(
 ) -> None:
     """Set a password: users change their own, administrators reset others'."""
     if actor is not None and actor.pk != user.pk:
-        _require_administrator(actor)
+        require_right(actor, Action.ADMINISTER)
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -163,7 +156,7 @@ def do_create_api_token(
 ) -> tuple[ApiToken, str]:
     """Create a token; returns it and the secret, which is shown once and never stored."""
     if actor is not None and actor.pk != user.pk:
-        _require_administrator(actor)
+        require_right(actor, Action.ADMINISTER)
     name = name.strip()
     if not name:
         raise ValidationError(_("Give the token a name."))

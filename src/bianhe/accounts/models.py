@@ -15,7 +15,10 @@ from bianhe.roles import Action, Role
 
 class UserQuerySet(RestrictedQuerySet):
     def restrict(self, user, action: str = Action.VIEW):
-        # Accounts are administered by the ministry only; everyone else sees no list.
+        # Accounts are administered by the ministry only; everyone else sees no list. The
+        # role needs ``action`` itself as well as ADMINISTER.
+        if not can(user, action):
+            return self.none()
         return super().restrict(user, Action.ADMINISTER)
 
 
@@ -49,10 +52,11 @@ class User(AbstractUser):
 class ApiTokenQuerySet(RestrictedQuerySet):
     def restrict(self, user, action: str = Action.VIEW):
         # A token is its owner's; the ministry administrator sees every token's metadata.
+        # Owners manage (revoke) their tokens with VIEW, the right every role has.
+        if not can(user, action):
+            return self.none()
         if can(user, Action.ADMINISTER):
             return self.all()
-        if user is None or not user.is_authenticated:
-            return self.none()
         return self.filter(user=user)
 
     def usable(self):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bianhe.access import NotInScope, can, get_restricted
+from bianhe.access import get_restricted, require_right
 from bianhe.accounts.actions import (
     do_create_api_token,
     do_create_user,
@@ -71,15 +71,13 @@ def token_revoke(request, token_id):
 
 
 def user_list(request):
-    if not can(request.user, Action.ADMINISTER):
-        raise NotInScope
+    require_right(request.user, Action.ADMINISTER)
     users = User.objects.restrict(request.user).prefetch_related("scope_units")
     return render(request, "accounts/user_list.html", {"users": users})
 
 
 def user_create(request):
-    if not can(request.user, Action.ADMINISTER):
-        raise NotInScope
+    require_right(request.user, Action.ADMINISTER)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bianhe.access import NotInScope, can
+from bianhe.access import NotInScope, require, require_right
 from bianhe.analytics.models import SavedView
 from bianhe.analytics.query import Query
 from bianhe.analytics.scopes import scope_key
@@ -43,8 +43,7 @@ def do_save_view(actor, name: str, query: Query, is_shared: bool, *,
                  source: str = Source.WEB, ip_address: str | None = None) -> SavedView:
     """Save ``query`` under ``name`` for ``actor`` (changing the view of that name if the
     actor has one). ValidationError for a missing or too long name."""
-    if not can(actor, Action.VIEW):
-        raise NotInScope
+    require_right(actor, Action.VIEW)
     name = clean_name(name)
     view = SavedView.objects.select_for_update().filter(owner=actor, name=name).first()
     before = _state(view) if view is not None else None
@@ -63,8 +62,9 @@ def do_save_view(actor, name: str, query: Query, is_shared: bool, *,
 def do_delete_view(actor, view: SavedView, *, source: str = Source.WEB,
                    ip_address: str | None = None) -> None:
     """Delete ``view``; only its owner may (for others it does not exist)."""
-    if actor is None or view.owner_id != getattr(actor, "pk", None):
+    if actor is None:  # a saved view is a person's: the platform has none to delete
         raise NotInScope
+    require(SavedView.objects, actor, Action.CHANGE, view)
     before = _state(view)
     record(actor=actor, action="analytics.view.delete", obj=view, before=before,
            source=source, ip_address=ip_address)

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bianhe.access import RestrictedQuerySet
+from bianhe.access import RestrictedQuerySet, can
 from bianhe.analytics.scopes import scope_key
+from bianhe.roles import Action
 
 
 class FactQuerySet(RestrictedQuerySet):
@@ -57,10 +58,14 @@ class Fact(models.Model):
 
 
 class SavedViewQuerySet(RestrictedQuerySet):
-    def restrict(self, user, action="view"):
-        """Views the user owns, and views shared by users with the very same scope."""
-        if user is None or not user.is_authenticated:
+    def restrict(self, user, action: str = Action.VIEW):
+        """To view: the views the user owns, and views shared by users with the very same
+        scope. Any other action (change, delete): the user's own views only, whatever the
+        role; owning a view is the right to change it."""
+        if not can(user, Action.VIEW):
             return self.none()
+        if action != Action.VIEW:
+            return self.filter(owner=user)
         from django.db.models import Q
 
         return self.filter(Q(owner=user) | Q(is_shared=True, scope_key=scope_key(user)))

@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from bianhe.access import NotInScope, can
+from bianhe.access import require_right
 from bianhe.audit.forms import AuditFilterForm
 from bianhe.audit.labels import (
     action_label,
@@ -27,8 +27,7 @@ EXPORT_COLUMNS = ("id", "at", "actor_name", "action", "object_type", "object_id"
 
 
 def _entries(request):
-    if not can(request.user, Action.ADMINISTER):
-        raise NotInScope
+    require_right(request.user, Action.ADMINISTER)
     form = AuditFilterForm(request.GET or None)
     return form, form.apply(AuditLog.objects.restrict(request.user))
 

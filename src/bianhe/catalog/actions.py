@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bianhe.access import NotInScope, can, require
+from bianhe.access import require, require_right
 from bianhe.audit.actions import diff, record, snapshot
 from bianhe.audit.models import Source
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
@@ -40,8 +40,7 @@ def check_indicator(indicator: Indicator, codes_in_version: set[str]) -> None:
 def do_create_version(actor, year: int, indicators: list[dict], *, source: str = Source.CLI,
                       note: str = "", ip_address: str | None = None) -> CatalogVersion:
     """A new year's catalogue from indicator field dicts (all or nothing)."""
-    if actor is not None and not can(actor, Action.CHANGE):
-        raise NotInScope
+    require_right(actor, Action.CHANGE)
     if CatalogVersion.objects.filter(year=year).exists():
         raise ValidationError(_("The catalogue for %(year)s exists already.") % {"year": year})
     version = CatalogVersion.objects.create(year=year, note=note)

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bianhe.access import NotInScope, can, get_restricted
+from bianhe.access import NotInScope, can, get_restricted, require_right
 from bianhe.audit.actions import request_context
 from bianhe.catalog.actions import do_copy_version, do_update_indicator
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
@@ -54,8 +54,7 @@ def indicator_edit(request, year, indicator):
 
 @require_POST
 def copy_version(request):
-    if not can(request.user, Action.CHANGE):
-        raise NotInScope
+    require_right(request.user, Action.CHANGE)
     try:
         source, target = int(request.POST["from_year"]), int(request.POST["to_year"])
         version = do_copy_version(request.user, source, target, **request_context(request))

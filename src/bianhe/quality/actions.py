@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bianhe.access import NotInScope, can, require
+from bianhe.access import NotInScope, require, require_right
 from bianhe.audit.actions import record, snapshot
 from bianhe.audit.models import Source
 from bianhe.catalog.models import Frequency
@@ -38,11 +38,6 @@ CONFIG_FIELDS = ("z_threshold", "modified_z_threshold", "yoy_threshold", "yoy_mi
                  "severity")
 MAX_EXPLANATION = 2000
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
-
-
-def _require_change(actor) -> None:
-    if actor is not None and not can(actor, Action.CHANGE):
-        raise NotInScope
 
 
 def clean_tolerance(value) -> float | None:
@@ -111,7 +106,7 @@ def clean_rule_fields(data: dict) -> dict:
 def do_save_rule(actor, data: dict, *, rule: Rule | None = None, scope_units=None,
                  source: str = Source.WEB, ip_address: str | None = None) -> Rule:
     """Create or change a rule; nothing is saved unless every field is valid."""
-    _require_change(actor)
+    require_right(actor, Action.CHANGE)
     cleaned = clean_rule_fields(data)
     clash = Rule.objects.filter(code=cleaned["code"])
     if rule is not None:
@@ -159,7 +154,7 @@ def ensure_default_rules(*, source: str = Source.CLI) -> list[str]:
 @transaction.atomic
 def do_save_outlier_config(actor, data: dict, *, source: str = Source.WEB,
                            ip_address: str | None = None) -> OutlierConfig:
-    _require_change(actor)
+    require_right(actor, Action.CHANGE)
     config = OutlierConfig.current()
     before = snapshot(config, CONFIG_FIELDS)
     methods = [m for m in data.get("methods", list(METHODS))]
@@ -319,7 +314,7 @@ def do_accept_explanation(actor, explanation: Explanation, *, source: str = Sour
 def do_queue_run(actor, first: str, last: str, *, source: str = Source.WEB,
                  ip_address: str | None = None) -> QualityRun:
     """Record a bulk re-run of every rule and outlier check over a period range."""
-    _require_change(actor)
+    require_right(actor, Action.CHANGE)
     try:
         start, end = parse_range(first, last)
     except RangeOrderError:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bianhe.access import NotInScope, can
+from bianhe.access import NotInScope, can, require_right
 from bianhe.audit.actions import request_context
 from bianhe.catalog.models import Frequency
 from bianhe.catalog.readable import (
@@ -215,8 +215,7 @@ def rule_edit(request, rule_code=None):
     errors = {}
     data = {}
     if request.method == "POST":
-        if not can_change:
-            raise NotInScope
+        require_right(request.user, Action.CHANGE)
         data = {name: request.POST.get(name, "") for name in
                 ("code", "name", "expression", "severity", "missing_policy", "tolerance",
                  "notes")}
@@ -274,8 +273,7 @@ def _derived_tolerance(rule) -> str | None:
 def outlier_settings_page(request):
     config = OutlierConfig.current()
     if request.method == "POST":
-        if not can(request.user, Action.CHANGE):
-            raise NotInScope
+        require_right(request.user, Action.CHANGE)
         data = {name: request.POST.get(name, "") for name in CONFIG_FIELDS}
         data["methods"] = request.POST.getlist("methods")
         data["seasonal_adjust"] = request.POST.get("seasonal_adjust") == "1"

@@ -11,7 +11,8 @@ from bianhe.api_errors import model_errors
 from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
 from bianhe.periods import Period, PeriodError
-from bianhe.reporting.ingest import frame_from_records, ingest
+from bianhe.reporting.actions import do_save_values
+from bianhe.reporting.ingest import frame_from_records
 from bianhe.reporting.models import DataValue, Report
 from bianhe.reporting.models import Status as ReportStatus
 
@@ -149,9 +150,9 @@ def list_values(request, filters: Query[ValueFilters]):
 @router.post("/values", response={200: IngestOut, 422: IngestOut},
              summary="Write values (all or nothing; dry_run checks only)")
 def write_values(request, payload: ValuesIn):
-    result = ingest(frame_from_records(
+    result = do_save_values(request.auth, frame_from_records(
         [{**row.model_dump(), "location": f"rows[{i}]"} for i, row in enumerate(payload.rows)]),
-        actor=request.auth, source=Source.API, dry_run=payload.dry_run, label="API",
+        source=Source.API, dry_run=payload.dry_run, label="API",
         ip_address=client_ip(request))
     body = {"created": result.created, "updated": result.updated,
             "unchanged": result.unchanged, "reports_created": result.reports_created,

@@ -28,6 +28,7 @@ from bianhe.quality.actions import ensure_default_rules
 from bianhe.quality.checks import check_reports
 from bianhe.quality.demo import accept_explanations, explain_flags
 from bianhe.quality.models import Flag, Severity
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of this API)
     DEFAULT_SEED,
     DEFAULT_YEARS,
@@ -38,7 +39,6 @@ from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of t
     _rng,
     generate_values,
 )
-from bianhe.reporting.ingest import ingest
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.setup import ensure_default_forms
 from bianhe.review.actions import do_transition
@@ -119,7 +119,7 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
 
     1. Creates each year's catalogue and the default report forms when missing.
     2. Generates the values with :func:`generate_values` and writes them through
-       :func:`bianhe.reporting.ingest.ingest` as the platform (``actor=None``, source
+       :func:`bianhe.reporting.actions.do_save_values` as the platform (``actor=None``, source
        "system"), one batch per year, then marks the new reports ``is_demo``.
     3. Moves every new report through the real workflow actions
        (:func:`bianhe.review.actions.do_transition`) as the demo users created by
@@ -172,9 +172,9 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
         frame = frame.assign(year=frame["period"].str[:4])
         reports: list[Report] = []
         for year, part in frame.groupby("year", sort=True):
-            result = ingest(part[["zone", "period", "indicator", "member", "value"]],
-                            actor=None, source=Source.SYSTEM, today=today,
-                            label=f"演示数据 {year}")
+            result = do_save_values(None, part[["zone", "period", "indicator", "member",
+                                                "value"]],
+                                    source=Source.SYSTEM, today=today, label=f"演示数据 {year}")
             if not result.ok:
                 listed = "; ".join(f"{p.location} {p.indicator}: {p.message}"
                                    for p in result.problems[:10])

@@ -9,11 +9,12 @@ import json
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from bianhe.access import NotInScope, can
+from bianhe.access import require_right
 from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.forms import UploadForm
-from bianhe.reporting.ingest import COLUMNS, Problem, frame_from_records, ingest
+from bianhe.reporting.ingest import COLUMNS, Problem, frame_from_records
 from bianhe.roles import Action
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
@@ -83,8 +84,7 @@ def _csv_lines(text: str) -> list[tuple[int, list[str]]]:
 
 
 def import_values(request):
-    if not can(request.user, Action.REPORT):
-        raise NotInScope
+    require_right(request.user, Action.REPORT)
     form = UploadForm(request.POST or None, request.FILES or None)
     result, problems = None, []
     if request.method == "POST" and form.is_valid():
@@ -94,9 +94,10 @@ def import_values(request):
         else:
             rows, problems = parse_upload(upload.name, upload.read())
             if not problems:
-                result = ingest(frame_from_records(rows), actor=request.user,
-                                source=Source.IMPORT, dry_run=form.cleaned_data["dry_run"],
-                                label=upload.name, ip_address=client_ip(request))
+                result = do_save_values(
+                    request.user, frame_from_records(rows), source=Source.IMPORT,
+                    dry_run=form.cleaned_data["dry_run"], label=upload.name,
+                    ip_address=client_ip(request))
                 problems = result.problems
     return render(request, "reporting/import.html",
                   {"form": form, "result": result, "problems": problems})

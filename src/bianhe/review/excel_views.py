@@ -3,8 +3,8 @@ quality checks raised on the reports written (which is why these pages sit on th
 
 The template holds the zones the user may see (a province reviewer gets one workbook with
 all its zones, a reporter its own zone); ``?zone=CODE`` narrows it to one. Uploading needs
-the REPORT right and goes through ``reporting.ingest``: all or nothing, every problem
-listed with its sheet and cell.
+the REPORT right and goes through ``do_save_values`` (``reporting.ingest``): all or nothing,
+every problem listed with its sheet and cell.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from bianhe.access import NotInScope, can, get_restricted
+from bianhe.access import NotInScope, get_restricted, require_right
 from bianhe.audit.actions import client_ip
 from bianhe.audit.models import Source
 from bianhe.catalog.disaggregations import member_label
@@ -23,6 +23,7 @@ from bianhe.periods import Period, PeriodError
 from bianhe.quality.checks import check_reports
 from bianhe.quality.describe import cell_message, indicator_names
 from bianhe.quality.queries import cell_quality
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.excel import (
     build_template,
     max_upload_bytes,
@@ -32,7 +33,7 @@ from bianhe.reporting.excel import (
     size_problem,
 )
 from bianhe.reporting.forms import UploadForm
-from bianhe.reporting.ingest import Problem, ingest
+from bianhe.reporting.ingest import Problem
 from bianhe.reporting.models import Report, ReportForm
 from bianhe.reporting.queries import form_indicators
 from bianhe.roles import Action
@@ -87,8 +88,7 @@ def _scope_name(zones) -> str:
 
 
 def upload(request, form, period):
-    if not can(request.user, Action.REPORT):
-        raise NotInScope
+    require_right(request.user, Action.REPORT)
     form, period, version = _form_and_period(request.user, form, period)
     zones = list(_zones(request.user, form, period, Action.REPORT))
     if not zones:
@@ -108,9 +108,9 @@ def upload(request, form, period):
             if len(frame):
                 # Problems of single cells (formulas) still let ingest check the rest, but
                 # then only as a dry run: nothing is written while any problem remains.
-                result = ingest(frame, actor=request.user, source=Source.EXCEL,
-                                dry_run=dry_run or bool(problems), label=upload.name,
-                                ip_address=client_ip(request))
+                result = do_save_values(request.user, frame, source=Source.EXCEL,
+                                        dry_run=dry_run or bool(problems),
+                                        label=upload.name, ip_address=client_ip(request))
                 problems = sorted([*problems, *result.problems], key=_order(frame))
                 problem_count += result.problem_count
                 touched = sorted(set(frame["zone"]))
