@@ -13,6 +13,7 @@ urlpatterns = [
     path("reporting/", include("bianhe.reporting.urls")),
     path("quality/", include("bianhe.quality.urls")),
     path("analytics/", include("bianhe.analytics.urls")),
+    path("jobs/", include("bianhe.jobs.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -336,12 +336,15 @@ def parse_range(first: str, last: str) -> tuple[Period, Period]:
 
 @transaction.atomic
 def do_queue_run(actor, first: str, last: str, *, source: str = Source.WEB,
-                 ip_address: str | None = None) -> QualityRun:
-    """Record a bulk re-run of every rule and outlier check over a period range."""
+                 ip_address: str | None = None, queue: bool = True,
+                 rerun_of=None) -> QualityRun:
+    """Record a bulk re-run of every rule and outlier check over a period range, and its job
+    (``run.job``); ``queue``: a worker runs it (False: the caller runs it in the foreground)."""
+    from bianhe.jobs.actions import do_start_job
+    from bianhe.jobs.runner import mark_stalled
+
     _require_change(actor)
     start, end = parse_range(first, last)
-    from bianhe.quality.jobs import mark_stalled
-
     mark_stalled()
     if QualityRun.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING)).exists():
         raise ValidationError(_("A quality run is already in progress; wait for it to end."))
@@ -352,4 +355,8 @@ def do_queue_run(actor, first: str, last: str, *, source: str = Source.WEB,
                                     source=source)
     record(actor=actor, action="quality.run.start", obj=run,
            after={"from": start.code, "to": end.code}, source=source, ip_address=ip_address)
+    run.job = do_start_job(actor, "quality.run",
+                           {"run": run.pk, "from": start.code, "to": end.code},
+                           source=source, ip_address=ip_address, queue=queue,
+                           rerun_of=rerun_of)
     return run

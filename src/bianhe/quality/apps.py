@@ -12,6 +12,8 @@ class QualityConfig(AppConfig):
         from bianhe.audit.labels import register_value_renderer
 
         register_value_renderer("expression", expression_for_audit)
+        # The bulk re-run is a background job (bianhe.jobs): register its kind.
+        from bianhe.quality import jobs  # noqa: F401
 
 
 def expression_for_audit(expression: str, context: dict) -> str:

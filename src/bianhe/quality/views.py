@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
+from bianhe.jobs.runner import mark_stalled
 from bianhe.catalog.models import Frequency
 from bianhe.periods import Period
 from bianhe.quality.actions import (
@@ -30,7 +31,6 @@ from bianhe.quality.actions import (
 from bianhe.quality.describe import flag_text
 from bianhe.quality.describe import indicator_names as names_for_messages
 from bianhe.quality.expressions import RuleError, parse_rule
-from bianhe.quality.jobs import mark_stalled, start_in_background
 from bianhe.quality.models import (
     Explanation,
     ExplanationStatus,
@@ -351,12 +351,12 @@ def run_start(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        start_in_background(run.pk)
         messages.success(request, _("The checks are running; the progress is shown below."))
     return redirect("quality:rules")
 
 
 def runs_fragment(request):
     """htmx: the recent runs with their progress (polled while one is running)."""
+    mark_stalled()
     return render(request, "quality/_runs.html", {"runs": QualityRun.objects.all()[:10]})
 

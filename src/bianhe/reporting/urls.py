@@ -14,6 +14,7 @@ urlpatterns = [
     path("timeliness/", views.timeliness, name="timeliness"),
     path("forms/", views.form_list, name="forms"),
     path("changes.csv", views.changes_export, name="changes_export"),
+    path("changes/export/", views.changes_job, name="changes_job"),
     path("<str:code>/<str:form>/<str:period>/", views.entry, name="entry"),
     path("<str:code>/<str:form>/<str:period>/cell/", views.save_cell, name="save_cell"),
     path("<str:code>/<str:form>/<str:period>/history/", views.history, name="history"),

@@ -327,21 +327,18 @@ def form_list(request):
 
 
 def changes_export(request):
-    """Value history in the user's scope as CSV (UTF-8 with BOM, for Excel)."""
+    """Value history in the user's scope as CSV (UTF-8 with BOM, for Excel), streamed.
+
+    The list page starts the same export as a background job instead (``changes_job``); this
+    URL stays for scripts that filter it (``?period=2024M06&zone=BECZ-GX-01``)."""
     import csv
 
     from django.http import StreamingHttpResponse
 
-    from bianhe.reporting.models import ValueChange
+    from bianhe.reporting.history_export import FILE_NAME, HEADER, rows, value_changes
 
-    changes = (ValueChange.objects.restrict(request.user)
-               .select_related("report__zone", "report__form").order_by("-at", "-id"))
-    period = request.GET.get("period", "").upper()
-    if period:
-        changes = changes.filter(report__period=period)
-    zone = request.GET.get("zone", "")
-    if zone:
-        changes = changes.filter(report__zone__code=zone)
+    changes = value_changes(request.user, request.GET.get("period", ""),
+                            request.GET.get("zone", ""))
 
     class Echo:
         def write(self, value):
@@ -349,18 +346,22 @@ def changes_export(request):
 
     writer = csv.writer(Echo())
 
-    def rows():
-        yield "\ufeff" + writer.writerow(["at", "zone", "form", "period", "indicator", "member",
-                                          "old_value", "new_value", "old_comment",
-                                          "new_comment", "actor", "source"])
-        for c in changes.iterator(chunk_size=5000):
-            yield writer.writerow([
-                timezone.localtime(c.at).isoformat(), c.report.zone.code, c.report.form.code,
-                c.report.period, c.indicator_code, c.member,
-                "" if c.old_value is None else c.old_value.normalize(),
-                "" if c.new_value is None else c.new_value.normalize(),
-                c.old_comment, c.new_comment, c.actor_name, c.source])
+    def lines():
+        yield "\ufeff" + writer.writerow(HEADER)
+        for row in rows(changes):
+            yield writer.writerow(row)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="bianhe-value-history.csv"'
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{FILE_NAME}"'
     return response
+
+
+@require_POST
+def changes_job(request):
+    """Start the value-history export as a job; its page shows progress and the download."""
+    from bianhe.jobs.actions import do_start_job
+
+    job = do_start_job(request.user, "reporting.value_history",
+                       {"period": request.POST.get("period", "").upper(),
+                        "zone": request.POST.get("zone", "")}, **request_context(request))
+    return redirect("jobs:job", job_id=job.pk)
