@@ -11,9 +11,9 @@ from django.utils import timezone
 from bianhe.accounts.actions import do_create_user
 from bianhe.audit.models import AuditLog, Source
 from bianhe.cli import main
+from bianhe.jobs.runner import execute
 from bianhe.periods import Period
 from bianhe.quality.actions import do_queue_run, do_save_rule, ensure_default_rules
-from bianhe.jobs.runner import execute
 from bianhe.quality.models import Flag, JobState, QualityRun, Rule
 from bianhe.quality.queries import completeness, quality_scores, yearly_completeness
 from bianhe.reporting.actions import do_save_values

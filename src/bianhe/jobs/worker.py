@@ -21,7 +21,7 @@ def run_worker(*, batch: bool = False, interval: float = POLL_SECONDS) -> None:
     first); ``batch``: run what is queued, then return."""
     if settings.BIANHE_TASKS_BACKEND == "rq":
         call_command("rqworker", "default", job_class="django_tasks_rq.Job", burst=batch,
-                     with_scheduler=False)
+                     with_scheduler=False, worker_class="bianhe.jobs.rq_worker.Worker")
     else:
         call_command("db_worker", queue_name="default", interval=interval, batch=batch,
                      reload=False, startup_delay=False, verbosity=1)

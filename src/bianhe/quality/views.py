@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
-from bianhe.jobs.runner import mark_stalled
 from bianhe.catalog.models import Frequency
+from bianhe.jobs.runner import mark_stalled
 from bianhe.periods import Period
 from bianhe.quality.actions import (
     CONFIG_FIELDS,
@@ -346,8 +346,8 @@ def outlier_settings_page(request):
 @require_POST
 def run_start(request):
     try:
-        run = do_queue_run(request.user, request.POST.get("period_from", ""),
-                           request.POST.get("period_to", ""), **request_context(request))
+        do_queue_run(request.user, request.POST.get("period_from", ""),
+                     request.POST.get("period_to", ""), **request_context(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
