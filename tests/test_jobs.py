@@ -193,3 +193,44 @@ def test_a_stalled_quality_run_fails_with_its_job_and_a_new_run_may_start(people
     assert "stalled" in QualityRun.objects.get(pk=run.pk).error
     execute(again.job.pk)
     assert QualityRun.objects.get(pk=again.pk).state == RunState.DONE
+
+
+def _children(pid: int) -> set[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as handle:
+        return {int(child) for child in handle.read().split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_starts_a_worker_and_stops_it_with_the_server(registry):
+    import socket
+    import subprocess
+    import sys
+
+    if not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"):
+        pytest.skip("needs Linux's /proc to find the server's child processes")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "bianhe.cli", "serve", "--bind",
+                               f"127.0.0.1:{port}", "--workers", "1"], env=worker_env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        job = do_start_job(make_user("ministry_admin"), "jobs.probe", {"steps": 2})
+        wait_for(lambda: state(job) == JobState.DONE, "the worker of `bianhe serve`")
+        children = _children(server.pid)
+        assert len(children) >= 2  # the web worker and the job worker
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+        wait_for(lambda: not any(_alive(pid) for pid in children), "the children to stop", 30)
+    finally:
+        if server.poll() is None:
+            server.kill()
