@@ -28,6 +28,15 @@ def chinese_by_default():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite tests use a file under BIANHE_HOME rather than memory, so that the job tests'
+    worker processes (tests/test_jobs.py) open the same test database."""
+    db = connections["default"].settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["TEST"]["NAME"] = str(settings.BIANHE_HOME / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     yield
     # The live server of the browser tests can leave a PostgreSQL session behind (a request

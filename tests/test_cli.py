@@ -21,7 +21,8 @@ def run_cli(tmp_path, *args):
 def test_the_help_lists_every_command(tmp_path):
     result = run_cli(tmp_path, "--help")
     assert result.returncode == 0
-    for command in ("init", "demo", "serve", "check", "user", "token", "registry", "manage"):
+    for command in ("init", "demo", "serve", "worker", "check", "user", "token", "registry",
+                    "manage"):
         assert f"    {command}" in result.stdout
 
 

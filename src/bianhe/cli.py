@@ -259,7 +259,11 @@ def cmd_serve(args) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     from gunicorn.app.base import BaseApplication
 
+    from bianhe.jobs.worker import start_worker_process, stop_worker_process
     from bianhe.wsgi import application
+
+    # One job worker beside the web server, stopped with it (`bianhe worker` runs more).
+    worker = None if getattr(args, "no_worker", False) else start_worker_process()
 
     class Server(BaseApplication):
         def load_config(self):
@@ -269,11 +273,26 @@ def cmd_serve(args) -> None:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", 120)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("on_exit", lambda _arbiter: stop_worker_process(worker))
 
         def load(self):
             return application
 
-    Server().run()
+    try:
+        Server().run()
+    finally:
+        stop_worker_process(worker)
+
+
+def cmd_worker(args) -> None:
+    """Run background jobs (quality runs, exports) until stopped."""
+    from django.conf import settings
+
+    from bianhe.jobs.worker import run_worker
+
+    if not args.batch:
+        _say(f"worker: {settings.BIANHE_TASKS_BACKEND} queue (Ctrl-C to stop)")
+    run_worker(batch=args.batch)
 
 
 def cmd_check(args) -> None:
@@ -399,33 +418,24 @@ def cmd_catalog_load(args) -> None:
 def cmd_quality_run(args) -> None:
     """Re-run every active rule and outlier check over a period range, with progress."""
     from django.core.exceptions import ValidationError
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from bianhe.audit.models import Source
+    from bianhe.jobs.worker import run_with_progress_bar
     from bianhe.quality.actions import do_queue_run
-    from bianhe.quality.jobs import run_job
 
     today = _today()
     first = args.period_from or f"{today.year - 1}M01"
     last = args.period_to or f"{today.year}M{today.month:02d}"
     try:
-        run = do_queue_run(None, first, last, source=Source.CLI)
+        run = do_queue_run(None, first, last, source=Source.CLI, queue=False)
     except ValidationError as exc:
         raise CommandError(_validation_message(exc)) from None
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, disable=args.quiet) as progress:
-        task = progress.add_task(f"quality run {run.pk}: {first}–{last}", total=None)
-
-        def step(done, total, summary):
-            progress.update(task, completed=done, total=total,
-                            description=f"quality run {run.pk}: {summary.reports} reports, "
-                                        f"{summary.flags} flags")
-
-        try:
-            run = run_job(run.pk, progress=step)
-        except Exception as exc:
-            raise CommandError(f"quality run {run.pk} failed: {exc}") from None
+    try:
+        run_with_progress_bar(run.job, title=f"quality run {run.pk}: {first}–{last}",
+                              quiet=args.quiet)
+    except Exception as exc:
+        raise CommandError(f"quality run {run.pk} failed: {exc}") from None
+    run.refresh_from_db()
     _say(f"quality run {run.pk}: {run.reports_checked} reports checked, "
          f"{run.flags_found} flags")
     if run.error:
@@ -527,7 +537,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "whitenoise)")
     p.add_argument("--bind", default=os.environ.get("BIANHE_BIND", "127.0.0.1:8000"))
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--no-worker", action="store_true",
+                   help="start no job worker (jobs are run by `bianhe worker` elsewhere)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background jobs (quality runs, exports) until "
+                       "stopped; start several, on one machine or many, to share the queue")
+    p.add_argument("--batch", action="store_true",
+                   help="run the jobs already queued, then stop")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("check", help="check the configuration and the database")
     p.set_defaults(func=cmd_check)

@@ -19,6 +19,7 @@ from bianhe.env import (
     env_int,
     env_list,
     env_secret_key,
+    env_str,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -53,6 +54,9 @@ INSTALLED_APPS = [
     "bianhe.quality",
     "bianhe.analytics",
     "bianhe.review",
+    "bianhe.jobs",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -181,3 +185,27 @@ BIANHE_COVERAGE_THRESHOLD = env_int("BIANHE_COVERAGE_THRESHOLD", 100, minimum=1)
 if BIANHE_COVERAGE_THRESHOLD > 100:
     raise EnvError(f"BIANHE_COVERAGE_THRESHOLD={BIANHE_COVERAGE_THRESHOLD} is above the "
                    "maximum of 100 (percent)")
+
+# --- background jobs (docs/jobs.md) ------------------------------------------------------
+# The task queue: "database" (the default: tasks wait in the platform's own database, run by
+# `bianhe worker` or the worker `bianhe serve` starts) or "rq" (Redis at BIANHE_REDIS_URL, for
+# workers on several machines). Setting BIANHE_REDIS_URL alone chooses "rq".
+BIANHE_REDIS_URL = env_str("BIANHE_REDIS_URL", "")
+BIANHE_TASKS_BACKEND = env_choice("BIANHE_TASKS_BACKEND",
+                                  "rq" if BIANHE_REDIS_URL else "database", ("database", "rq"))
+if BIANHE_TASKS_BACKEND == "rq":
+    if not BIANHE_REDIS_URL:
+        raise EnvError("BIANHE_TASKS_BACKEND=rq needs BIANHE_REDIS_URL (redis://host:6379/0)")
+    if not BIANHE_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise EnvError(f"BIANHE_REDIS_URL={BIANHE_REDIS_URL!r} is not a redis:// URL")
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+RQ_QUEUES = {"default": {"URL": BIANHE_REDIS_URL or "redis://127.0.0.1:6379/0",
+                         "DEFAULT_TIMEOUT": 6 * 3600}}
+# A running job whose heartbeat is older than this is taken as dead (its worker was killed)
+# and marked failed; it can then be run again.
+BIANHE_JOB_STALL_SECONDS = env_int("BIANHE_JOB_STALL_SECONDS", 120, minimum=1)
+# Finished files of export jobs live here, one folder per job, served to their owner only.
+BIANHE_JOB_FILES = BIANHE_HOME / "jobs"

@@ -60,13 +60,14 @@ ACTION_LABELS = {
     "quality.run.finish": gettext_lazy("Quality checks finished"),
     "analytics.view.save": gettext_lazy("Saved view stored"),
     "analytics.view.delete": gettext_lazy("Saved view deleted"),
+    "jobs.job.start": gettext_lazy("Background job started"),
 }
 
 #: Every object type rows are recorded under (a model's ``label_lower``).
 OBJECT_TYPES = ("accounts.user", "accounts.apitoken", "zones.orgunit",
                 "catalog.catalogversion", "catalog.indicator", "reporting.reportform",
                 "reporting.report", "quality.rule", "quality.outlierconfig",
-                "quality.qualityrun", "analytics.savedview")
+                "quality.qualityrun", "analytics.savedview", "jobs.job")
 
 #: Object types whose model's own name would read the same as another's.
 OBJECT_TYPE_LABELS = {"reporting.reportform": gettext_lazy("report form layout")}
@@ -129,6 +130,9 @@ EXTRA_FIELDS = {
     "text": gettext_lazy("explanation"),
     "window_days": gettext_lazy("entry window (days)"),
     "values": gettext_lazy("values"),
+    "params": gettext_lazy("parameters"),
+    "zone": gettext_lazy("zone"),
+    "run": gettext_lazy("quality run"),
 }
 
 EMPTY = "—"
@@ -187,7 +191,10 @@ def changes(object_type: str, before: dict | None, after: dict | None,
 
 def field_label(model, key: str) -> str:
     field = _field(model, key)
-    if field is not None:
+    # A field without a verbose_name of its own has its name, untranslated: the list here
+    # may still name it.
+    if field is not None and (str(field.verbose_name) != key.replace("_", " ")
+                              or key not in EXTRA_FIELDS):
         return str(field.verbose_name)
     label = EXTRA_FIELDS.get(key)
     return str(label) if label is not None else key
@@ -197,7 +204,9 @@ def value_text(model, key: str, value, context: dict | None = None) -> str:
     if value is None or value == "" or value == []:
         return EMPTY
     if key in VALUE_RENDERERS and isinstance(value, str | list):
-        return VALUE_RENDERERS[key](value, {} if context is None else context)
+        shown = VALUE_RENDERERS[key](value, {} if context is None else context)
+        if shown is not None:  # None: not the renderer's kind of value
+            return shown
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         return _datetime_text(value)
     if isinstance(value, bool):
@@ -221,7 +230,8 @@ def value_text(model, key: str, value, context: dict | None = None) -> str:
     if isinstance(value, list):
         return "、".join(value_text(model, key, item) for item in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}：{value_text(None, k, v)}" for k, v in value.items())
+        return "；".join(f"{field_label(None, k)}：{value_text(None, k, v, context)}"
+                        for k, v in value.items())
     return str(value)
 
 

@@ -14,9 +14,10 @@ from bianhe.access import NotInScope, require, require_right
 from bianhe.audit.actions import record, snapshot
 from bianhe.audit.models import Source
 from bianhe.catalog.models import Frequency
+from bianhe.jobs.actions import do_start_job
+from bianhe.jobs.runner import mark_stalled
 from bianhe.periods import PeriodError, RangeOrderError, parse_range
 from bianhe.quality.expressions import RuleError, parse_rule
-from bianhe.quality.jobs import mark_stalled
 from bianhe.quality.models import (
     Explanation,
     ExplanationStatus,
@@ -312,8 +313,10 @@ def do_accept_explanation(actor, explanation: Explanation, *, source: str = Sour
 
 @transaction.atomic
 def do_queue_run(actor, first: str, last: str, *, source: str = Source.WEB,
-                 ip_address: str | None = None) -> QualityRun:
-    """Record a bulk re-run of every rule and outlier check over a period range."""
+                 ip_address: str | None = None, queue: bool = True,
+                 rerun_of=None) -> QualityRun:
+    """Record a bulk re-run of every rule and outlier check over a period range, and its job
+    (``run.job``); ``queue``: a worker runs it (False: the caller runs it in the foreground)."""
     require_right(actor, Action.CHANGE)
     try:
         start, end = parse_range(first, last)
@@ -331,4 +334,8 @@ def do_queue_run(actor, first: str, last: str, *, source: str = Source.WEB,
                                     source=source)
     record(actor=actor, action="quality.run.start", obj=run,
            after={"from": start.code, "to": end.code}, source=source, ip_address=ip_address)
+    run.job = do_start_job(actor, "quality.run",
+                           {"run": run.pk, "from": start.code, "to": end.code},
+                           source=source, ip_address=ip_address, queue=queue,
+                           rerun_of=rerun_of)
     return run

@@ -16,6 +16,8 @@ class QualityConfig(AppConfig):
         from bianhe.reporting.signals import values_written
 
         values_written.connect(supersede_on_write, dispatch_uid="quality.supersede")
+        # The bulk re-run is a background job (bianhe.jobs): register its kind.
+        from bianhe.quality import jobs  # noqa: F401
 
 
 def supersede_on_write(sender, changes, actor, source, **kwargs) -> None:

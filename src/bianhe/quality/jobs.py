@@ -1,54 +1,39 @@
-"""Bulk re-runs as job rows: the CLI runs one in the foreground with a progress bar, the web
-starts one in a background thread and shows its progress from the row.
-
-There is no task queue in the platform; a run writes its progress (and a heartbeat) after
-each step, so a run whose process died shows as stalled and a new one can be started.
-"""
+"""The bulk re-run of the checks as a job (``bianhe.jobs``): a worker runs it, or the CLI in
+the foreground with a progress bar. Its ``QualityRun`` row keeps the run's own record (the
+range, reports checked, flags found) that the rules page lists."""
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-from collections.abc import Callable
-
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bianhe.audit.actions import record
+from bianhe.jobs.registry import Kind, register
 from bianhe.periods import parse_range
-from bianhe.quality.checks import CheckSummary, check_reports, reports_in_range
+from bianhe.quality.actions import do_queue_run
+from bianhe.quality.checks import check_reports, reports_in_range
 from bianhe.quality.models import JobState, QualityRun
-
-#: A running job that has not written progress for this long is taken as dead.
-STALL_AFTER = dt.timedelta(minutes=10)
+from bianhe.roles import Action
 
 
-def mark_stalled(now=None) -> int:
-    now = now or timezone.now()
-    return (QualityRun.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING))
-            .filter(heartbeat_at__lt=now - STALL_AFTER)
-            .update(state=JobState.FAILED, finished_at=now,
-                    error="stalled: no progress for 10 minutes (the process ended)"))
-
-
-def run_job(run_id: int, progress: Callable[[int, int, CheckSummary], None] | None = None
-            ) -> QualityRun:
+def run_quality(job, progress) -> dict:
     """Check every report in the run's range; progress is saved after each step."""
-    run = QualityRun.objects.get(pk=run_id)
+    run = QualityRun.objects.get(pk=job.params["run"])
     start, end = parse_range(run.period_from, run.period_to)
     now = timezone.now()
     QualityRun.objects.filter(pk=run.pk).update(state=JobState.RUNNING, started_at=now,
                                                 heartbeat_at=now)
 
-    def step(done: int, total: int, summary: CheckSummary) -> None:
+    def step(done, total, summary) -> None:
         QualityRun.objects.filter(pk=run.pk).update(
             steps_done=done, steps_total=total, reports_checked=summary.reports,
             flags_found=summary.flags, heartbeat_at=timezone.now())
-        if progress is not None:
-            progress(done, total, summary)
+        progress(done, total, f"{summary.reports} reports, {summary.flags} flags")
 
     try:
         ids = list(reports_in_range(start, end).values_list("pk", flat=True))
+        progress(0, len(ids))
         summary = check_reports(ids, progress=step)
     except Exception as exc:  # the row must say it failed, whatever the reason
         QualityRun.objects.filter(pk=run.pk).update(state=JobState.FAILED,
@@ -65,20 +50,20 @@ def run_job(run_id: int, progress: Callable[[int, int, CheckSummary], None] | No
                after={"reports": summary.reports, "flags": summary.flags,
                       "by_check": summary.by_check, "broken_rules": summary.broken_rules},
                source=run.source)
-    return run
+    return {"run": run.pk, "reports": summary.reports, "flags": summary.flags,
+            "broken_rules": summary.broken_rules}
 
 
-def start_in_background(run_id: int) -> threading.Thread:
-    """Run the job in a daemon thread of this process, once the request's data is committed."""
+def run_failed(job) -> None:
+    """The job's worker died: the run's own row says so too."""
+    QualityRun.objects.filter(pk=job.params.get("run"),
+                              state__in=(JobState.QUEUED, JobState.RUNNING)).update(
+        state=JobState.FAILED, finished_at=timezone.now(), error=job.error[:2000])
 
-    def target() -> None:
-        try:
-            run_job(run_id)
-        except Exception:  # already recorded on the row
-            pass
-        finally:
-            connections.close_all()  # this thread's own connections
 
-    thread = threading.Thread(target=target, name=f"quality-run-{run_id}", daemon=True)
-    transaction.on_commit(thread.start)
-    return thread
+def start_again(actor, params, **options):
+    return do_queue_run(actor, params["from"], params["to"], **options).job
+
+
+QUALITY_RUN = register(Kind("quality.run", _("Quality run"), run_quality, right=Action.CHANGE,
+                            start=start_again, on_failed=run_failed))

@@ -26,6 +26,7 @@ from bianhe.catalog.readable import (
     indicator_names,
     months_between,
 )
+from bianhe.jobs.runner import mark_stalled
 from bianhe.periods import Period
 from bianhe.quality.actions import (
     CONFIG_FIELDS,
@@ -36,7 +37,6 @@ from bianhe.quality.actions import (
 from bianhe.quality.describe import flag_text
 from bianhe.quality.describe import indicator_names as names_for_messages
 from bianhe.quality.expressions import RuleError, parse_rule
-from bianhe.quality.jobs import mark_stalled, start_in_background
 from bianhe.quality.models import (
     MissingPolicy,
     OutlierConfig,
@@ -293,17 +293,17 @@ def outlier_settings_page(request):
 @require_POST
 def run_start(request):
     try:
-        run = do_queue_run(request.user, request.POST.get("period_from", ""),
-                           request.POST.get("period_to", ""), **request_context(request))
+        do_queue_run(request.user, request.POST.get("period_from", ""),
+                     request.POST.get("period_to", ""), **request_context(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        start_in_background(run.pk)
         messages.success(request, _("The checks are running; the progress is shown below."))
     return redirect("quality:rules")
 
 
 def runs_fragment(request):
     """htmx: the recent runs with their progress (polled while one is running)."""
+    mark_stalled()
     return render(request, "quality/_runs.html", {"runs": QualityRun.objects.all()[:10]})
 

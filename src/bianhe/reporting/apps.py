@@ -13,6 +13,8 @@ class ReportingConfig(AppConfig):
 
         zone_created.connect(assign_default_forms_to_new_zone,
                              dispatch_uid="reporting.assign_default_forms")
+        # The value-history export is a background job (bianhe.jobs): register its kind.
+        from bianhe.reporting import history_export  # noqa: F401
 
 
 def assign_default_forms_to_new_zone(sender, unit, **kwargs) -> None:

@@ -11,5 +11,6 @@ urlpatterns = [
     path("timeliness/", views.timeliness, name="timeliness"),
     path("forms/", views.form_list, name="forms"),
     path("changes.csv", views.changes_export, name="changes_export"),
+    path("changes/export/", views.changes_job, name="changes_job"),
     path("<str:code>/<str:form>/<str:period>/history/", views.history, name="history"),
 ]

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from bianhe.access import NotInScope, can, get_restricted
 from bianhe.audit.actions import request_context
@@ -19,7 +20,7 @@ from bianhe.catalog.readable import names_in_language, period_choices
 from bianhe.periods import Period, PeriodError
 from bianhe.reporting.actions import do_set_window
 from bianhe.reporting.forms import ReportFilterForm
-from bianhe.reporting.models import Report, ReportForm, ValueChange
+from bianhe.reporting.models import Report, ReportForm
 from bianhe.reporting.queries import cell_history, due_reports, timeliness_rows
 from bianhe.reporting.windows import is_open
 from bianhe.reporting.workflow import BULK, TRANSITIONS, ZONE, inbox_status, level_of
@@ -156,19 +157,18 @@ def form_list(request):
 
 
 def changes_export(request):
-    """Value history in the user's scope as CSV (UTF-8 with BOM, for Excel)."""
+    """Value history in the user's scope as CSV (UTF-8 with BOM, for Excel), streamed.
+
+    The list page starts the same export as a background job instead (``changes_job``); this
+    URL stays for scripts that filter it (``?period=2024M06&zone=BECZ-GX-01``)."""
     import csv
 
     from django.http import StreamingHttpResponse
 
-    changes = (ValueChange.objects.restrict(request.user)
-               .select_related("report__zone", "report__form").order_by("-at", "-id"))
-    period = request.GET.get("period", "").upper()
-    if period:
-        changes = changes.filter(report__period=period)
-    zone = request.GET.get("zone", "")
-    if zone:
-        changes = changes.filter(report__zone__code=zone)
+    from bianhe.reporting.history_export import FILE_NAME, HEADER, rows, value_changes
+
+    changes = value_changes(request.user, request.GET.get("period", ""),
+                            request.GET.get("zone", ""))
 
     class Echo:
         def write(self, value):
@@ -176,18 +176,22 @@ def changes_export(request):
 
     writer = csv.writer(Echo())
 
-    def rows():
-        yield "\ufeff" + writer.writerow(["at", "zone", "form", "period", "indicator", "member",
-                                          "old_value", "new_value", "old_comment",
-                                          "new_comment", "actor", "source"])
-        for c in changes.iterator(chunk_size=5000):
-            yield writer.writerow([
-                timezone.localtime(c.at).isoformat(), c.report.zone.code, c.report.form.code,
-                c.report.period, c.indicator_code, c.member,
-                "" if c.old_value is None else c.old_value.normalize(),
-                "" if c.new_value is None else c.new_value.normalize(),
-                c.old_comment, c.new_comment, c.actor_name, c.source])
+    def lines():
+        yield "\ufeff" + writer.writerow(HEADER)
+        for row in rows(changes):
+            yield writer.writerow(row)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="bianhe-value-history.csv"'
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{FILE_NAME}"'
     return response
+
+
+@require_POST
+def changes_job(request):
+    """Start the value-history export as a job; its page shows progress and the download."""
+    from bianhe.jobs.actions import do_start_job
+
+    job = do_start_job(request.user, "reporting.value_history",
+                       {"period": request.POST.get("period", "").upper(),
+                        "zone": request.POST.get("zone", "")}, **request_context(request))
+    return redirect("jobs:job", job_id=job.pk)
