@@ -6,7 +6,8 @@ import pytest
 
 from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.models import AuditLog
-from bianhe.cli import DEMO_PASSWORD, ensure_demo_users, main
+from bianhe.cli import main
+from bianhe.demo.users import DEMO_PASSWORD, ensure_demo_users
 from bianhe.roles import Role
 from bianhe.zones.actions import do_update_org_unit
 from bianhe.zones.models import OrgUnit

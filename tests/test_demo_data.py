@@ -13,9 +13,9 @@ from bianhe.audit.models import AuditLog
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
 from bianhe.catalog.loader import load_catalogue
 from bianhe.catalog.models import CatalogVersion
-from bianhe.cli import ensure_demo_users
+from bianhe.demo import build as demo
+from bianhe.demo.users import ensure_demo_users
 from bianhe.periods import Period
-from bianhe.reporting import demo
 from bianhe.reporting.models import DataValue, Report, Status, ValueChange
 from bianhe.reporting.setup import ensure_default_forms
 from bianhe.zones.registry import load_registry

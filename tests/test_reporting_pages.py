@@ -239,7 +239,7 @@ def test_a_province_approves_the_checked_reports_from_its_worklist(people, open_
 
     from bianhe.accounts.actions import do_create_user
     from bianhe.accounts.models import User
-    from bianhe.cli import ensure_demo_users
+    from bianhe.demo.users import ensure_demo_users
     from bianhe.zones.models import OrgUnit
     from test_workflow import fill
 

@@ -137,7 +137,7 @@ def test_a_province_approves_many_reports_at_once_or_none(people, open_month):
         do_transition_many(reviewer, [first, second], "approve")  # second is still a draft
     first.refresh_from_db()
     assert first.status == Status.SUBMITTED
-    from bianhe.cli import ensure_demo_users  # a reporter for BECZ-GX-02
+    from bianhe.demo.users import ensure_demo_users  # a reporter for BECZ-GX-02
     ensure_demo_users()
     from bianhe.accounts.models import User
     do_transition(User.objects.get(username="demo-reporter-becz-gx-02"), second, "submit")

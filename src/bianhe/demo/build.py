@@ -1,10 +1,10 @@
 """Demo statistics (演示数据) for ``make demo``: seeded, deterministic, labelled.
 
 :func:`build_demo_data` reads zone, form and indicator descriptions from the database, has
-:func:`bianhe.reporting.demo_values.generate_values` invent the figures, writes them through
+:func:`bianhe.demo.values.generate_values` invent the figures, writes them through
 the one ingest path, marks the reports ``is_demo``, runs the data-quality checks and walks the
 reports through the review workflow with the demo users. How the figures are invented is
-described in :mod:`bianhe.reporting.demo_values`.
+described in :mod:`bianhe.demo.values`.
 """
 
 from __future__ import annotations
@@ -23,13 +23,9 @@ from bianhe.audit.actions import record
 from bianhe.audit.models import Source
 from bianhe.catalog.loader import load_catalogue
 from bianhe.catalog.models import CatalogVersion, Indicator
-from bianhe.periods import MONTHLY, Period
-from bianhe.quality.actions import ensure_default_rules
-from bianhe.quality.checks import check_reports
-from bianhe.quality.demo import accept_explanations, explain_flags
-from bianhe.quality.models import Flag, Severity
-from bianhe.reporting.actions import do_transition
-from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of this API)
+from bianhe.demo.quality import accept_explanations, explain_flags
+from bianhe.demo.users import ADMIN, DemoDataError, reporter_username, reviewer_username
+from bianhe.demo.values import (  # noqa: F401 (SPIKE_CODES: part of this API)
     DEFAULT_SEED,
     DEFAULT_YEARS,
     SPIKE_CODES,
@@ -39,6 +35,11 @@ from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of t
     _rng,
     generate_values,
 )
+from bianhe.periods import MONTHLY, Period
+from bianhe.quality.actions import ensure_default_rules
+from bianhe.quality.checks import check_reports
+from bianhe.quality.models import Flag, Severity
+from bianhe.reporting.actions import do_transition
 from bianhe.reporting.ingest import ingest
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.setup import ensure_default_forms
@@ -68,10 +69,6 @@ MINISTRY_RETURN_SHARE = 0.015  # returned once by the ministry after approval
 _STAMPED = ["first_submitted_at", "submitted_at", "approved_at", "accepted_at"]
 _LEVEL_OF = {"submit": "zone", "return": "province", "approve": "province",
              "accept": "ministry", "ministry_return": "ministry"}
-
-
-class DemoDataError(Exception):
-    """The demo data cannot be built (missing demo users, or ingest refused a value)."""
 
 
 def database_specs(years: Iterable[int]) -> tuple[list[ZoneSpec], list[FormSpec],
@@ -105,14 +102,6 @@ def database_specs(years: Iterable[int]) -> tuple[list[ZoneSpec], list[FormSpec]
     return zones, forms, catalogues
 
 
-def reporter_username(zone_code: str) -> str:
-    return f"demo-reporter-{zone_code.lower()}"
-
-
-def reviewer_username(province_code: str) -> str:
-    return f"demo-reviewer-{province_code.split('-')[-1].lower()}"
-
-
 def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_YEARS,
                     today: dt.date | None = None) -> dict:
     """Write seeded demo statistics for ``years`` and walk the reports through the workflow.
@@ -123,7 +112,7 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
        "system"), one batch per year, then marks the new reports ``is_demo``.
     3. Moves every new report through the real workflow actions
        (:func:`bianhe.reporting.actions.do_transition`) as the demo users created by
-       ``bianhe.cli.ensure_demo_users`` (reporter submits, province reviewer approves or
+       ``bianhe.demo.users.ensure_demo_users`` (reporter submits, province reviewer approves or
        returns with a reason, ``demo-admin`` accepts), so the audit log has the full trail.
        The newest periods of each form are left in every state (draft, submitted,
        returned, approved, accepted); older ones are mostly accepted, some were returned
@@ -205,13 +194,13 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
 def _demo_users(zones: Sequence[ZoneSpec]) -> dict[str, object]:
     from bianhe.accounts.models import User
 
-    wanted = {"demo-admin"} | {reporter_username(z.code) for z in zones} \
+    wanted = {ADMIN} | {reporter_username(z.code) for z in zones} \
         | {reviewer_username(z.province) for z in zones}
     users = {u.username: u for u in User.objects.filter(username__in=wanted, is_active=True)}
     missing = sorted(wanted - set(users))
     if missing:
         raise DemoDataError("demo users missing (create them with "
-                            f"bianhe.cli.ensure_demo_users()): {', '.join(missing)}")
+                            f"bianhe.demo.users.ensure_demo_users()): {', '.join(missing)}")
     return users
 
 
@@ -301,7 +290,7 @@ def _run_workflow(reports: Sequence[Report], users: Mapping[str, object], *, see
     flagged = set(Flag.objects.filter(report__in=reports, severity=Severity.WARNING)
                   .values_list("report_id", flat=True))
     final, stamped = [], []
-    admin = users["demo-admin"]
+    admin = users[ADMIN]
     for report in sorted(reports, key=lambda r: (r.period_obj, r.form.code, r.zone.path)):
         steps, stamps = plan_report(report, rank[report.pk], seed=seed, now=now)
         actors = {"zone": users[reporter_username(report.zone.code)],
