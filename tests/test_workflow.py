@@ -30,12 +30,8 @@ def filled(people, open_month):
 
 def test_the_full_path_from_draft_to_accepted_leaves_an_audit_row_per_step(people, filled):
     reporter, admin = people["pingxiang_reporter"], people["ministry_admin"]
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
     from personas import make_user  # noqa: F401  (the GX reviewer is created below)
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     report = do_transition(reporter, filled, "submit")
     assert report.status == Status.SUBMITTED and report.first_submitted_at
     report = do_transition(reviewer, report, "approve")
@@ -80,11 +76,7 @@ def test_each_transition_belongs_to_one_level(people, filled, key, name):
 
 
 def test_returning_needs_a_reason_and_reopens_the_report_for_the_zone(people, filled):
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     reporter = people["pingxiang_reporter"]
     do_transition(reporter, filled, "submit")
     with pytest.raises(ValidationError):
@@ -104,11 +96,7 @@ def test_only_the_level_that_locked_a_report_can_reopen_it(people, filled):
     do_transition(reporter, filled, "submit")
     assert do_transition(reporter, filled, "withdraw", reason="发现错误").status == Status.DRAFT
     do_transition(reporter, filled, "submit")
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     do_transition(reviewer, filled, "approve")
     with pytest.raises(ValidationError):
         do_transition(reporter, filled, "withdraw", reason="x")  # the province locked it
@@ -123,11 +111,7 @@ def test_only_the_level_that_locked_a_report_can_reopen_it(people, filled):
 
 
 def test_a_province_approves_many_reports_at_once_or_none(people, open_month):
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     admin = people["ministry_admin"]
     first = fill(admin, open_month, zone="BECZ-GX-01")
     second = fill(admin, open_month, zone="BECZ-GX-02")
