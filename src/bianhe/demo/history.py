@@ -16,7 +16,7 @@ applied to every report at once:
 - the submission gate holds: every cell of the form is filled (the ``missing_cells`` rule,
   over all reports in one query), no value fails a validation rule, and every warned cell
   is explained — the demo reporters write those explanations before submitting, and the
-  reviewers accept them before approving, as :mod:`bianhe.demo.quality` does;
+  reviewers accept them before approving (texts from :mod:`bianhe.demo.quality`);
 - the fields each transition changes change as :func:`bianhe.reporting.actions._transition`
   changes them (status, returned reason, times returned), and the times it stamps are the
   plan's historical ones;
@@ -30,7 +30,6 @@ The fact table is rebuilt once afterwards by the caller (:func:`bianhe.analytics
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -39,7 +38,7 @@ from django.utils import timezone
 
 from bianhe.audit.models import AuditLog, Source
 from bianhe.catalog.disaggregations import members
-from bianhe.demo.quality import EXPLANATIONS
+from bianhe.demo.quality import explanation_text
 from bianhe.demo.users import DemoDataError
 from bianhe.quality.models import Explanation, ExplanationStatus, Flag, Severity
 from bianhe.reporting.models import DataValue, Report
@@ -170,8 +169,7 @@ def replay(plans: Sequence[Plan], *, now: dt.datetime | None = None) -> int:
                     raise DemoDataError(f"{where}: a value fails a validation rule")
                 # The reporter explains each warned cell before the first submission.
                 for code, member in warned.pop(report.pk, []):
-                    text = EXPLANATIONS[zlib.crc32(f"{report.pk}{code}{member}".encode())
-                                        % len(EXPLANATIONS)]
+                    text = explanation_text(report.pk, code, member)
                     written.append(Explanation(
                         report=report, indicator_code=code, member=member, text=text,
                         author=actor, author_name=actor.get_username(), written_at=now,
