@@ -44,7 +44,7 @@ Phases, per backend:
 
     .venv/bin/python bench/bench_analytics.py                       # both backends
     .venv/bin/python bench/bench_analytics.py --reuse --backend sqlite
-    .venv/bin/python bench/bench_analytics.py --zones 200 --home-root /tmp/bench-small \\
+    .venv/bin/python bench/bench_analytics.py --zones 200 --home-root ../bench-small \\
         --database-url postgres://postgres@127.0.0.1:5432/bianhe_bench_small
 """
 
@@ -57,6 +57,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -808,17 +809,22 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=9, help="warm runs (after one warm-up)")
     parser.add_argument("--cold", type=int, default=5, help="cold samples (new processes)")
     parser.add_argument("--fresh", type=int, default=9, help="reports for freshness")
-    parser.add_argument("--home-root", default="/work/bench-analytics")
+    parser.add_argument("--home-root", default=os.environ.get("BIANHE_BENCH_HOME") or str(
+        Path(tempfile.gettempdir()) / "bianhe-bench-analytics"),
+                        help="where the built databases are kept between runs (default: "
+                             "$BIANHE_BENCH_HOME, else bianhe-bench-analytics in the "
+                             "temporary directory)")
     parser.add_argument("--database-url",
                         default=os.environ.get("BIANHE_BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--pylib", default="/work/bench-analytics/pylib",
-                        help="a directory holding duckdb (pip install --target), optional")
+    parser.add_argument("--pylib", help="a directory holding duckdb (pip install --target), "
+                                         "optional (default: HOME_ROOT/pylib)")
     parser.add_argument("--no-duckdb", dest="duckdb", action="store_false")
     parser.add_argument("--json", help="write every figure to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--kind", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.pylib = args.pylib or str(Path(args.home_root) / "pylib")
     if args.child:
         return child_main(args)
     if args.zones < 40:

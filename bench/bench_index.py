@@ -7,7 +7,7 @@ timed with ``time.perf_counter``; one untimed warm-up run first). Parts:
     0–1, weighted arithmetic means; weights 1) — target < 10 ms (COINr: 24 ms);
 (b) COINr's ASEM default build (examples/asem.yaml, 51 × 49, denominators, group-mean
     imputation, COINr treatment, min–max 0–100) if the spec and the data in
-    /work/shared/validation/coinr/ exist — target < 30 ms (COINr: 87 ms);
+    the shared data's validation/coinr/ exist — target < 30 ms (COINr: 87 ms);
 (c) ``uncertainty()`` with 10,000 replications at 230 × 53 (weights ×U(0.75, 1.25),
     normalisation minmax/zscore/rank, aggregation arithmetic/geometric) — target < 3 s
     (COINr: 31.6 ms per replication, ≈ 5 min);
@@ -36,7 +36,9 @@ from bianhe.index.uncertainty import sensitivity, uncertainty
 
 ROOT = Path(__file__).resolve().parents[1]
 ASEM_SPEC = ROOT / "examples" / "asem.yaml"
-ASEM_DATA = Path("/work/shared/validation/coinr/ASEM_iData.csv")
+#: The team's shared reference data: ``../shared`` beside the checkout, or $BIANHE_SHARED_DIR.
+SHARED = Path(os.environ.get("BIANHE_SHARED_DIR") or ROOT.parent / "shared")
+ASEM_DATA = SHARED / "validation" / "coinr" / "ASEM_iData.csv"
 
 
 def synthetic(units=230, indicators=53, pillars=5, seed=2024):

@@ -60,8 +60,8 @@ warning if one changed on disk during the run.
 **Demo (through the database).** In a child process with a fresh temporary ``BIANHE_HOME``
 (SQLite), or a PostgreSQL database created for the run and dropped afterwards (``--database-url``
 or ``BIANHE_BENCH_DATABASE_URL``; ``test``, ``test_test`` and system databases are refused), it
-does what ``bianhe demo`` does — ``cli.cmd_init`` (no admin), ``cli.ensure_demo_users``,
-``reporting.demo.build_demo_data`` for ``--demo-from`` (default 2019, as ``bianhe demo``) to
+does what ``bianhe demo`` does — ``cli.cmd_init`` (no admin), ``demo.users.ensure_demo_users``,
+``demo.build.build_demo_data`` for ``--demo-from`` (default 2019, as ``bianhe demo``) to
 this year — not timed, then times
 ``quality.checks.check_reports`` over every report, which loads the values, runs every active
 rule and the outlier checks, and replaces the stored flags.
@@ -678,16 +678,17 @@ def demo_child(args) -> None:
     from django.utils import timezone, translation
 
     from bianhe import cli
+    from bianhe.demo.build import build_demo_data
+    from bianhe.demo.users import ensure_demo_users
     from bianhe.quality.checks import check_reports
     from bianhe.quality.models import Flag
-    from bianhe.reporting.demo import build_demo_data
     from bianhe.reporting.models import DataValue, Report
 
-    fingerprint = _fingerprint(("reporting/demo.py",))
+    fingerprint = _fingerprint(("demo/build.py", "demo/history.py"))
     t0 = time.perf_counter()
     with translation.override("en"):  # as `bianhe demo` runs
         cli.cmd_init(argparse.Namespace(registry=None, no_admin=True))
-        cli.ensure_demo_users()
+        ensure_demo_users()
         years = range(args.demo_from, timezone.localdate().year + 1)
         counts = build_demo_data(years=years)
     build_seconds = time.perf_counter() - t0
@@ -725,7 +726,7 @@ def demo_child(args) -> None:
               "rule_flags": rule_flags, "severities": severities,
               "peak_rss_mb": _peak_rss_mb(), "files": fingerprint,
               "files_changed_during_run": sorted(
-                  k for k, v in _fingerprint(("reporting/demo.py",)).items()
+                  k for k, v in _fingerprint(("demo/build.py", "demo/history.py")).items()
                   if fingerprint[k] != v)}
     Path(args.demo_child).write_text(json.dumps(result))
 

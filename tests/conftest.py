@@ -27,6 +27,27 @@ def chinese_by_default():
     translation.deactivate()
 
 
+def seed_reference_data() -> None:
+    """The registry, the catalogues of this year and the two before, the default forms.
+
+    Idempotent and cheap when they exist: what the ``registry`` and ``catalogue`` fixtures
+    need, loaded through the platform's own loaders.
+    """
+    from django.utils import timezone
+
+    from bianhe.catalog.loader import load_catalogue
+    from bianhe.catalog.models import CatalogVersion
+    from bianhe.reporting.setup import ensure_default_forms
+    from bianhe.zones.models import OrgUnit
+
+    if not OrgUnit.objects.exists():
+        load_registry()
+    year = timezone.localdate().year
+    for each in (year - 2, year - 1, year):
+        load_catalogue(each)
+    ensure_default_forms(CatalogVersion.objects.get(year=year))
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """SQLite tests use a file under BIANHE_HOME rather than memory, so that the job tests'
@@ -38,6 +59,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    # Seeded once and committed: each test then runs in a transaction rolled back after it,
+    # so it starts from the seed whatever it changes. Tests that need a database without
+    # it ask for ``unseeded``; transactional tests (the live server) empty the database
+    # after themselves, and the fixtures below load what is missing again.
+    with django_db_blocker.unblock():
+        seed_reference_data()
     yield
     # The live server of the browser tests can leave a PostgreSQL session behind (a request
     # thread on a keep-alive connection); end it so that the test database can be dropped.
@@ -52,9 +79,30 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def unseeded(db):
+    """A database without the session's seed (registry, catalogues, forms, their audit rows),
+    for tests of loading them; the test's transaction brings the seed back afterwards."""
+    from bianhe.audit.models import AuditLog
+    from bianhe.catalog.models import CatalogVersion, Indicator
+    from bianhe.reporting.models import ReportForm
+    from bianhe.zones.models import OrgUnit
+
+    ReportForm.objects.all().delete()
+    Indicator.objects.all().delete()
+    CatalogVersion.objects.all().delete()
+    for unit in OrgUnit.objects.order_by("-path"):  # children before their parents
+        unit.delete()
+    rows = AuditLog.objects.all()
+    rows._raw_delete(rows.db)  # append-only for the platform; the seed's rows only
+
+
+@pytest.fixture
 def registry(db):
-    """The shipped registry: 商务部, 7 provinces, 20 zones."""
-    load_registry()
+    """The shipped registry: 商务部, 7 provinces, 20 zones (seeded once per session)."""
+    from bianhe.zones.models import OrgUnit
+
+    if not OrgUnit.objects.exists():
+        load_registry()
 
 
 @pytest.fixture
@@ -76,17 +124,9 @@ def client_for(client, people):
 
 @pytest.fixture
 def catalogue(registry):
-    """This year's and last year's catalogues and the default report forms."""
-    from django.utils import timezone
-
-    from bianhe.catalog.loader import load_catalogue
-    from bianhe.catalog.models import CatalogVersion
-    from bianhe.reporting.setup import ensure_default_forms
-
-    year = timezone.localdate().year
-    for each in (year - 2, year - 1, year):
-        load_catalogue(each)
-    ensure_default_forms(CatalogVersion.objects.get(year=year))
+    """The catalogues of this year and the two before and the default report forms (seeded
+    once per session)."""
+    seed_reference_data()
 
 
 @pytest.fixture

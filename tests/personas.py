@@ -2,6 +2,9 @@
 
 Each persona is a role with a scope chosen so that scopes differ in shape: a whole
 province, one zone, and an observer holding a province plus a zone of another province.
+The Guangxi reviewer is the reviewer of the Pingxiang reporter's own province: the other
+side of every workflow test. Its scope has the shape of the Xinjiang reviewer's, so tests
+that walk every scope shape walk :data:`SCOPE_SHAPES`, not every persona.
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ PERSONAS = {
     "xinjiang_reviewer": Persona("xj-reviewer", Role.PROVINCE_REVIEWER, ("CN-XJ",)),
     "pingxiang_reporter": Persona("pingxiang-reporter", Role.ZONE_REPORTER, ("BECZ-GX-01",)),
     "northeast_observer": Persona("ne-observer", Role.OBSERVER, ("CN-LN", "BECZ-HL-01")),
+    "guangxi_reviewer": Persona("gx-reviewer", Role.PROVINCE_REVIEWER, ("CN-GX",)),
 }
+#: One persona of each role and scope shape (the Guangxi reviewer repeats the Xinjiang one's).
+SCOPE_SHAPES = ("ministry_admin", "ministry_analyst", "xinjiang_reviewer", "pingxiang_reporter",
+                "northeast_observer")
 
 
 def make_user(key: str) -> User:

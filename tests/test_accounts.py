@@ -120,10 +120,10 @@ def test_an_administrator_creates_a_user_with_a_scope_through_the_page(client, p
     client.force_login(people["ministry_admin"])
     province = people["xinjiang_reviewer"].scope_units.get()
     response = client.post("/accounts/users/new/", {
-        "username": "gx-reviewer", "display_name": "广西审核员", "role": "province_reviewer",
+        "username": "xj-reviewer-2", "display_name": "新疆审核员", "role": "province_reviewer",
         "scope_units": [province.pk], "password": PASSWORD, "password_again": PASSWORD})
     assert response.status_code == 302
-    created = User.objects.get(username="gx-reviewer")
+    created = User.objects.get(username="xj-reviewer-2")
     assert list(created.scope_units.values_list("code", flat=True)) == ["CN-XJ"]
     entry = AuditLog.objects.get(action="accounts.user.create", object_id=str(created.pk))
     assert entry.after["scope"] == ["CN-XJ"] and entry.actor == people["ministry_admin"]

@@ -114,14 +114,10 @@ def test_the_query_api_refuses_bad_queries_with_a_message(client_for, accepted, 
 
 def test_an_accepted_value_is_official_as_soon_as_the_acceptance_commits(people, catalogue,
                                                                          open_month):
-    from bianhe.accounts.actions import do_create_user
     from bianhe.review.actions import do_transition
-    from bianhe.zones.models import OrgUnit
     from test_workflow import fill
 
-    reviewer = do_create_user(None, username="gx-reviewer-2", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     report = fill(people["pingxiang_reporter"], open_month, value="42")
     query = Query(indicators=("EXPORT",), level="zone", units=(GX1,), granularity="ytd",
                   start=open_month.code, end=open_month.code)

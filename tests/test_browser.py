@@ -64,7 +64,6 @@ def _login(page, base, username):
 
 def test_a_reporter_fills_and_submits_and_the_province_returns_it_with_a_reason(
         live_server, people, open_month, browser):
-    from bianhe.accounts.actions import do_create_user
     from bianhe.catalog.disaggregations import members
     from bianhe.catalog.models import CatalogVersion
     from bianhe.reporting.actions import do_save_values
@@ -72,8 +71,6 @@ def test_a_reporter_fills_and_submits_and_the_province_returns_it_with_a_reason(
     from bianhe.reporting.queries import form_indicators
     from bianhe.zones.models import OrgUnit
 
-    do_create_user(None, username="gx-reviewer", password=PASSWORD, role="province_reviewer",
-                   scope_units=[OrgUnit.objects.get(code="CN-GX")])
     reporter = people["pingxiang_reporter"]
     form = ReportForm.objects.get(code="BH-M")
     version = CatalogVersion.objects.get(year=open_month.year)
@@ -121,7 +118,6 @@ def test_a_reporter_fills_and_submits_and_the_province_returns_it_with_a_reason(
 
 def test_a_reporter_sees_a_flag_while_typing_explains_it_and_the_reviewer_accepts_it(
         live_server, people, open_month, browser):
-    from bianhe.accounts.actions import do_create_user
     from bianhe.quality.actions import ensure_default_rules
     from bianhe.quality.models import Explanation
     from bianhe.reporting.actions import do_save_values
@@ -130,8 +126,6 @@ def test_a_reporter_sees_a_flag_while_typing_explains_it_and_the_reviewer_accept
     from test_quality_workflow import monthly_rows
 
     ensure_default_rules()
-    do_create_user(None, username="gx-reviewer", password=PASSWORD, role="province_reviewer",
-                   scope_units=[OrgUnit.objects.get(code="CN-GX")])
     reporter = people["pingxiang_reporter"]
     assert do_save_values(reporter, monthly_rows("BECZ-GX-01", open_month)).ok
     base = live_server.url

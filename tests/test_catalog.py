@@ -16,6 +16,9 @@ from bianhe.catalog.loader import (
 from bianhe.catalog.models import CatalogVersion, Indicator
 from bianhe.cli import main
 
+# These tests load the registry and the catalogue themselves.
+pytestmark = pytest.mark.usefixtures("unseeded")
+
 REQUIRED = {"GDP", "IND_OUTPUT", "IND_VALUE_ADDED", "FISCAL_REVENUE", "TAX_REVENUE",
             "TRADE_TOTAL", "EXPORT", "IMPORT", "BORDER_TRADE", "BORDER_SMALL_TRADE",
             "BORDER_RESIDENT_TRADE", "TRADE_BY_PARTNER", "FDI_USED", "LANDED_PROCESSING", "FAI",

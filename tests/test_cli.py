@@ -6,7 +6,8 @@ import pytest
 
 from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.models import AuditLog
-from bianhe.cli import DEMO_PASSWORD, ensure_demo_users, main
+from bianhe.cli import main
+from bianhe.demo.users import DEMO_PASSWORD, ensure_demo_users
 from bianhe.roles import Role
 from bianhe.zones.actions import do_update_org_unit
 from bianhe.zones.models import OrgUnit
@@ -86,6 +87,31 @@ def test_the_demo_gives_every_role_and_every_scope_a_login(registry):
     audit_rows = AuditLog.objects.count()
     ensure_demo_users()  # a second start changes nothing
     assert AuditLog.objects.count() == audit_rows
+
+
+def test_the_demo_password_is_hashed_once_and_a_changed_one_is_reset(registry):
+    from bianhe.demo.users import reporter_username
+
+    ensure_demo_users()
+    users = User.objects.filter(username__startswith="demo-")
+    assert users.values("password").distinct().count() == 1  # one hashing, not thirty
+    changed = users.get(username=reporter_username("BECZ-GX-01"))
+    changed.set_password("Another-secret-2026")
+    changed.save()
+    ensure_demo_users()
+    changed.refresh_from_db()
+    assert changed.check_password(DEMO_PASSWORD)
+    assert AuditLog.objects.filter(action="accounts.user.set_password",
+                                   object_id=str(changed.pk)).count() == 1
+
+
+def test_a_shared_password_hash_must_be_a_hash(registry):
+    from bianhe.accounts.actions import do_create_user
+
+    with pytest.raises(ValueError):
+        do_create_user(None, username="someone", password=DEMO_PASSWORD,
+                       role=Role.MINISTRY_ANALYST, password_hash=DEMO_PASSWORD)
+    assert not User.objects.filter(username="someone").exists()
 
 
 def test_init_again_keeps_the_edits_an_administrator_made(registry, capsys):

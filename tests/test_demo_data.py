@@ -13,9 +13,9 @@ from bianhe.audit.models import AuditLog
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
 from bianhe.catalog.loader import load_catalogue
 from bianhe.catalog.models import CatalogVersion
-from bianhe.cli import ensure_demo_users
+from bianhe.demo import build as demo
+from bianhe.demo.users import ensure_demo_users
 from bianhe.periods import Period
-from bianhe.reporting import demo
 from bianhe.reporting.models import DataValue, Report, Status, ValueChange
 from bianhe.reporting.setup import ensure_default_forms
 from bianhe.zones.registry import load_registry
@@ -264,3 +264,149 @@ def test_running_the_demo_twice_changes_nothing(built, db):
     assert again["years"] == [] and again["skipped_years"] == list(YEARS)
     assert again["reports"] == again["values"] == 0
     assert state() == before
+
+
+# --- the history, set-based through the workflow's rules -------------------------------------
+
+
+def test_each_demo_report_history_replays_through_the_workflow_table(built, db):
+    """The audit trail of every report is a path of the workflow table, by the right people."""
+    from bianhe.demo.users import ADMIN, reporter_username, reviewer_username
+    from bianhe.reporting.workflow import TRANSITIONS
+
+    reports = {r.pk: r for r in Report.objects.select_related("zone")}
+    trail: dict[int, list] = {}
+    for entry in AuditLog.objects.filter(action__startswith="reporting.report.").order_by("id"):
+        trail.setdefault(int(entry.object_id), []).append(entry)
+    assert set(trail) == {pk for pk, r in reports.items() if r.status != Status.DRAFT}
+    who = {"zone": lambda r: reporter_username(r.zone.code),
+           "province": lambda r: reviewer_username(r.province_code),
+           "ministry": lambda r: ADMIN}
+    for pk, entries in trail.items():
+        report, status, returns = reports[pk], Status.DRAFT, 0
+        for entry in entries:
+            transition = TRANSITIONS[entry.action.rsplit(".", 1)[1]]
+            assert entry.before == {"status": status}
+            assert status in transition.sources
+            status = transition.target
+            assert entry.after["status"] == status
+            assert entry.actor_name == who[transition.level](report)
+            assert bool(entry.after.get("reason")) == transition.needs_reason
+            returns += transition.name in ("return", "ministry_return")
+        assert status == report.status
+        assert report.return_count == returns
+        assert bool(report.returned_reason) == (status == Status.RETURNED)
+        if status == Status.RETURNED:
+            assert report.returned_reason == entries[-1].after["reason"]
+
+
+def test_flagged_demo_values_are_explained_before_submission_and_accepted_on_approval(built,
+                                                                                       db):
+    from bianhe.demo.quality import EXPLANATIONS
+    from bianhe.quality.models import Explanation, ExplanationStatus, Flag, Severity
+
+    warned = set(Flag.objects.filter(severity=Severity.WARNING).exclude(
+        report__status=Status.DRAFT).values_list("report_id", "indicator_code", "member"))
+    assert warned
+    assert not Flag.objects.filter(severity=Severity.ERROR).exclude(
+        report__status=Status.DRAFT).exists()
+    explanations = list(Explanation.objects.select_related("report__zone", "reviewed_by"))
+    assert {(e.report_id, e.indicator_code, e.member) for e in explanations} == warned
+    approved = set(AuditLog.objects.filter(action="reporting.report.approve")
+                   .values_list("object_id", flat=True))
+    for explanation in explanations:
+        assert explanation.text in EXPLANATIONS
+        assert explanation.author_name == \
+            f"demo-reporter-{explanation.report.zone.code.lower()}"
+        if str(explanation.report_id) in approved:
+            assert explanation.status == ExplanationStatus.ACCEPTED
+            assert explanation.reviewed_by.username.startswith("demo-reviewer-")
+        else:
+            assert explanation.status == ExplanationStatus.PENDING
+    # Each written before its report's first submission, each acceptance before approval.
+    order = list(AuditLog.objects.filter(action__in=(
+        "quality.explanation.write", "quality.explanation.accept", "reporting.report.submit",
+        "reporting.report.approve")).order_by("id").values_list("object_id", "action"))
+    assert sum(a == "quality.explanation.write" for _o, a in order) == len(explanations)
+    seen: dict[str, set] = {}
+    for object_id, action in order:
+        steps = seen.setdefault(object_id, set())
+        if action == "quality.explanation.write":
+            assert "reporting.report.submit" not in steps
+        if action == "quality.explanation.accept":
+            assert "reporting.report.approve" not in steps
+        steps.add(action)
+
+
+def test_the_fact_table_holds_exactly_the_locked_demo_values(built, db):
+    from bianhe.analytics.models import Fact
+
+    locked = (Status.SUBMITTED, Status.APPROVED, Status.ACCEPTED)
+    expected = set(DataValue.objects.filter(report__status__in=locked, value__isnull=False)
+                   .values_list("report_id", "indicator_code", "member", "report__status"))
+    facts = set(Fact.objects.values_list("report_id", "indicator_code", "member", "status"))
+    assert facts == expected and len(expected) > 10_000
+    assert not Fact.objects.filter(is_demo=False).exists()
+
+
+def _one_plan(steps, *, report=None, actors=None, stamps=None):
+    from bianhe.demo.history import Plan
+    from bianhe.demo.users import ADMIN, reporter_username, reviewer_username
+
+    report = report or Report.objects.select_related("zone", "form").filter(
+        status=Status.DRAFT).order_by("pk").first()
+    from bianhe.accounts.models import User
+
+    actors = actors or {
+        "zone": User.objects.get(username=reporter_username(report.zone.code)),
+        "province": User.objects.get(username=reviewer_username(report.province_code)),
+        "ministry": User.objects.get(username=ADMIN)}
+    moment = dt.datetime(2025, 12, 1, 10, tzinfo=dt.UTC)
+    return Plan(report, steps, stamps if stamps is not None else {
+        "first_submitted_at": moment, "submitted_at": moment}, actors)
+
+
+@pytest.mark.parametrize("steps, message", [
+    ([("approve", "")], "not possible from draft"),
+    ([("submit", ""), ("return", "")], "a reason is needed"),
+    ([("submit", ""), ("accept", "")], "not possible from submitted"),
+])
+def test_the_history_refuses_what_the_workflow_table_refuses(built, db, steps, message):
+    from bianhe.demo.history import replay
+
+    plan = _one_plan(steps)
+    before = AuditLog.objects.count()
+    with pytest.raises(demo.DemoDataError, match=message):
+        replay([plan])
+    assert AuditLog.objects.count() == before
+    assert Report.objects.get(pk=plan.report.pk).status == Status.DRAFT
+
+
+def test_the_history_refuses_an_incomplete_report_and_an_actor_out_of_scope(built, db):
+    from bianhe.accounts.models import User
+    from bianhe.demo.history import replay
+
+    plan = _one_plan([("submit", "")])
+    plan.report.values.filter(indicator_code=plan.report.form.indicator_codes[0]).update(
+        value=None)
+    with pytest.raises(demo.DemoDataError, match="cells are missing"):
+        replay([plan])
+    other = Report.objects.select_related("zone", "form").filter(status=Status.DRAFT).exclude(
+        zone=plan.report.zone).order_by("pk").first()
+    stranger = _one_plan([("submit", "")], report=other, actors={
+        **plan.actors, "zone": User.objects.get(username=plan.actors["zone"].username)})
+    with pytest.raises(demo.DemoDataError, match="may not do this"):
+        replay([stranger])
+    assert not AuditLog.objects.filter(object_id__in=[str(plan.report.pk), str(other.pk)],
+                                       action__startswith="reporting.report.").exists()
+
+
+def test_the_history_refuses_times_the_transitions_do_not_stamp(built, db):
+    from bianhe.demo.history import replay
+
+    plan = _one_plan([("submit", "")], stamps={
+        "first_submitted_at": dt.datetime(2025, 12, 1, tzinfo=dt.UTC),
+        "submitted_at": dt.datetime(2025, 12, 1, tzinfo=dt.UTC),
+        "approved_at": dt.datetime(2025, 12, 2, tzinfo=dt.UTC)})
+    with pytest.raises(demo.DemoDataError, match="planned times"):
+        replay([plan])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,8 @@ from bianhe.index.io import read_data, write_results
 from bianhe.index.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[1]
-VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation"
+VALIDATION = Path(os.environ.get("BIANHE_SHARED_DIR")
+                  or Path(__file__).resolve().parents[2] / "shared") / "validation"
 HDI_DIR = VALIDATION / "hdi"
 COINR_DIR = VALIDATION / "coinr"
 

@@ -1,6 +1,7 @@
 """Normalisation, weighting and outlier treatment of `bianhe.index`, checked by hand and
 against the COINr reference data (the ASEM example of COINr 0.6)."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,10 @@ from bianhe.index.errors import SpecError
 from bianhe.index.normalise import NORMALISERS, normalise
 from bianhe.index.treatment import kurtosis, skewness, transform, treat
 
-# /work/main/tests/… → /work/shared/validation (kept outside the project)
-VALIDATION = Path(__file__).resolve().parents[1] / ".." / "shared" / "validation"
+# The team's shared reference data (kept outside the project): ../shared beside the
+# checkout, or $BIANHE_SHARED_DIR.
+VALIDATION = Path(os.environ.get("BIANHE_SHARED_DIR")
+                  or Path(__file__).resolve().parents[2] / "shared") / "validation"
 COINR = VALIDATION / "coinr"
 ASEM = COINR / "asem_coin_v06"
 needs_reference = pytest.mark.skipif(

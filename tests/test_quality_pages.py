@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from bianhe.accounts.actions import do_create_user
 from bianhe.audit.models import AuditLog, Source
 from bianhe.cli import main
 from bianhe.jobs.runner import execute
@@ -19,6 +18,7 @@ from bianhe.quality.queries import completeness, quality_scores, yearly_complete
 from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import Report, ReportForm
 from bianhe.zones.models import OrgUnit
+from personas import make_user
 
 GOOD = {"code": "T01", "name": "测试规则", "expression": "EXPORT <= TRADE_TOTAL",
         "severity": "warning", "missing_policy": "skip_if_any_missing", "tolerance": "0"}
@@ -106,9 +106,7 @@ def test_completeness_on_a_hand_built_case(people, catalogue):
     gx1 = scores["BECZ-GX-01"]
     assert (gx1["on_time_share"], gx1["score"]) == (100.0, 100.0)
     # The trend over years: the whole year for Guangxi's reviewer (4 of its zones existed).
-    guangxi = do_create_user(None, username="gx-reviewer", password="x-Very-long-9",
-                             role="province_reviewer",
-                             scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    guangxi = make_user("guangxi_reviewer")
     expected_zones = sum(1 for zone in OrgUnit.objects.zones().filter(path__startswith=
                                                                        "/MOFCOM/CN-GX/")
                          if zone.is_active_in_year(year))

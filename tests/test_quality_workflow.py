@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from bianhe.accounts.actions import do_create_user
 from bianhe.audit.models import AuditLog, Source
 from bianhe.catalog.disaggregations import members
 from bianhe.catalog.models import CatalogVersion
@@ -20,7 +19,6 @@ from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.queries import form_indicators
 from bianhe.review.actions import do_transition
-from bianhe.roles import Role
 from bianhe.zones.models import OrgUnit
 
 CONSISTENT = {"EXPORT": "60", "IMPORT": "40", "TRADE_TOTAL": "100", "BORDER_TRADE": "50",
@@ -59,10 +57,8 @@ def rules(catalogue):
 
 
 @pytest.fixture
-def guangxi_reviewer(registry):
-    return do_create_user(None, username="gx-reviewer", password="x-Very-long-9",
-                          role=Role.PROVINCE_REVIEWER,
-                          scope_units=[OrgUnit.objects.get(code="CN-GX")], source=Source.CLI)
+def guangxi_reviewer(people):
+    return people["guangxi_reviewer"]
 
 
 def test_the_default_rules_load_and_a_consistent_report_has_no_flags(people, rules,

@@ -153,7 +153,7 @@ def test_system_is_written_as_such_on_the_runs_list(client_for):
 
 
 def test_the_demo_login_table_names_roles_and_scopes_in_chinese(registry):
-    from bianhe.cli import ensure_demo_users
+    from bianhe.demo.users import ensure_demo_users
     from bianhe.roles import Role
 
     logins = ensure_demo_users()
@@ -166,8 +166,8 @@ def test_the_demo_login_table_names_roles_and_scopes_in_chinese(registry):
 
 def test_demo_texts_and_the_catalogue_use_full_width_punctuation():
     import bianhe.catalog
-    from bianhe.quality.demo import EXPLANATIONS
-    from bianhe.reporting.demo import MINISTRY_RETURN_REASON, RETURN_REASONS
+    from bianhe.demo.build import MINISTRY_RETURN_REASON, RETURN_REASONS
+    from bianhe.demo.quality import EXPLANATIONS
 
     for text in (*EXPLANATIONS, *RETURN_REASONS, MINISTRY_RETURN_REASON):
         assert not HALF_WIDTH_IN_CHINESE.search(text), text

@@ -19,7 +19,7 @@ from bianhe.quality.models import Rule
 from bianhe.reporting.models import ReportForm
 from bianhe.roles import Role
 from bianhe.zones.models import OrgUnit
-from personas import PERSONAS, make_user, zone_inside
+from personas import PERSONAS, SCOPE_SHAPES, make_user, zone_inside
 from test_scope_routes import ROUTES, fill, param_names, world  # noqa: F401 (a fixture)
 from visible_text import visible_text
 
@@ -145,7 +145,7 @@ def test_no_page_shows_english_or_codes_in_chinese(client, people, world, route)
     indicator_codes = set(Indicator.objects.values_list("code", flat=True))
     problems = []
     checked = 0
-    for key in PERSONAS:
+    for key in SCOPE_SHAPES:
         client.force_login(make_user(key))
         values = inside_values(key, people, world)
         url = fill(route, {name: values[name] for name in param_names(route)})

@@ -8,6 +8,9 @@ from bianhe.roles import Level
 from bianhe.zones.models import OrgUnit, ZoneKind
 from bianhe.zones.registry import COLUMNS, DEFAULT_REGISTRY, RegistryFileError, load_registry
 
+# These tests load the registry and the catalogue themselves.
+pytestmark = pytest.mark.usefixtures("unseeded")
+
 
 def test_the_shipped_registry_holds_the_ministry_seven_provinces_and_twenty_zones(db):
     result = load_registry()

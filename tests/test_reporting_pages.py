@@ -179,8 +179,6 @@ def test_the_reports_api_moves_a_report_through_the_workflow(client_for, people,
 
 
 def test_a_reporter_is_told_about_returned_and_due_reports(client_for, people, open_month):
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
     from test_workflow import fill
 
     client = client_for("pingxiang_reporter")
@@ -188,9 +186,7 @@ def test_a_reporter_is_told_about_returned_and_due_reports(client_for, people, o
     assert "边（跨）合区主要指标月报" in home  # this month's or last month's report is due
     report = fill(people["pingxiang_reporter"], open_month)
     do_transition(people["pingxiang_reporter"], report, "submit")
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     from django.test import Client
 
     reviewer_client = Client()
@@ -238,10 +234,8 @@ def test_a_zone_added_to_the_registry_reports_the_default_forms(people, catalogu
 def test_a_province_approves_the_checked_reports_from_its_worklist(people, open_month):
     from django.test import Client
 
-    from bianhe.accounts.actions import do_create_user
     from bianhe.accounts.models import User
-    from bianhe.cli import ensure_demo_users
-    from bianhe.zones.models import OrgUnit
+    from bianhe.demo.users import ensure_demo_users
     from test_workflow import fill
 
     ensure_demo_users()
@@ -250,9 +244,7 @@ def test_a_province_approves_the_checked_reports_from_its_worklist(people, open_
         report = fill(people["ministry_admin"], open_month, zone=zone)
         reporter = User.objects.get(username=f"demo-reporter-{zone.lower()}")
         reports.append(do_transition(reporter, report, "submit"))
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     client = Client()
     client.force_login(reviewer)
     page = client.get("/reporting/")

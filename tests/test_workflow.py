@@ -31,12 +31,8 @@ def filled(people, open_month):
 
 def test_the_full_path_from_draft_to_accepted_leaves_an_audit_row_per_step(people, filled):
     reporter, admin = people["pingxiang_reporter"], people["ministry_admin"]
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
     from personas import make_user  # noqa: F401  (the GX reviewer is created below)
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     report = do_transition(reporter, filled, "submit")
     assert report.status == Status.SUBMITTED and report.first_submitted_at
     report = do_transition(reviewer, report, "approve")
@@ -81,11 +77,7 @@ def test_each_transition_belongs_to_one_level(people, filled, key, name):
 
 
 def test_returning_needs_a_reason_and_reopens_the_report_for_the_zone(people, filled):
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     reporter = people["pingxiang_reporter"]
     do_transition(reporter, filled, "submit")
     with pytest.raises(ValidationError):
@@ -105,11 +97,7 @@ def test_only_the_level_that_locked_a_report_can_reopen_it(people, filled):
     do_transition(reporter, filled, "submit")
     assert do_transition(reporter, filled, "withdraw", reason="发现错误").status == Status.DRAFT
     do_transition(reporter, filled, "submit")
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     do_transition(reviewer, filled, "approve")
     with pytest.raises(ValidationError):
         do_transition(reporter, filled, "withdraw", reason="x")  # the province locked it
@@ -124,11 +112,7 @@ def test_only_the_level_that_locked_a_report_can_reopen_it(people, filled):
 
 
 def test_a_province_approves_many_reports_at_once_or_none(people, open_month):
-    from bianhe.accounts.actions import do_create_user
-    from bianhe.zones.models import OrgUnit
-    reviewer = do_create_user(None, username="gx-reviewer", password="Guangxi-review-2026",
-                              role="province_reviewer",
-                              scope_units=[OrgUnit.objects.get(code="CN-GX")])
+    reviewer = people["guangxi_reviewer"]
     admin = people["ministry_admin"]
     first = fill(admin, open_month, zone="BECZ-GX-01")
     second = fill(admin, open_month, zone="BECZ-GX-02")
@@ -138,7 +122,7 @@ def test_a_province_approves_many_reports_at_once_or_none(people, open_month):
         do_transition_many(reviewer, [first, second], "approve")  # second is still a draft
     first.refresh_from_db()
     assert first.status == Status.SUBMITTED
-    from bianhe.cli import ensure_demo_users  # a reporter for BECZ-GX-02
+    from bianhe.demo.users import ensure_demo_users  # a reporter for BECZ-GX-02
     ensure_demo_users()
     from bianhe.accounts.models import User
     do_transition(User.objects.get(username="demo-reporter-becz-gx-02"), second, "submit")

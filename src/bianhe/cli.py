@@ -16,8 +16,6 @@ import sys
 EXIT_ERROR = 1
 EXIT_CONFIG = 2
 
-DEMO_PASSWORD = "Bianhe-demo-2026"
-
 
 class CommandError(Exception):
     """A problem to report in one line, exiting non-zero."""
@@ -165,69 +163,18 @@ def _create_user(username, password, role, units, display_name):
         raise CommandError(f"user {username} not created: {_validation_message(exc)}") from None
 
 
-def _demo_people():
-    """(username, display name, role, scope codes) for every role and every scope."""
-    from bianhe.roles import Level, Role
-    from bianhe.zones.models import OrgUnit
-
-    people = [
-        ("demo-admin", "部级管理员（演示）", Role.MINISTRY_ADMIN, []),
-        ("demo-analyst", "部级分析员（演示）", Role.MINISTRY_ANALYST, []),
-    ]
-    for unit in OrgUnit.objects.filter(level=Level.PROVINCE).order_by("code"):
-        people.append((f"demo-reviewer-{unit.code.split('-')[-1].lower()}",
-                       f"{unit.name_zh}审核员（演示）", Role.PROVINCE_REVIEWER, [unit.code]))
-    for unit in OrgUnit.objects.filter(level=Level.ZONE).order_by("path"):
-        people.append((f"demo-reporter-{unit.code.lower()}", f"{unit.name_zh}填报员（演示）",
-                       Role.ZONE_REPORTER, [unit.code]))
-    people.append(("demo-observer", "观察员（演示，广西、云南）", Role.OBSERVER,
-                   ["CN-GX", "CN-YN"]))
-    return people
-
-
-def role_label(role: str) -> str:
-    """A role as the demo login table shows it: its Chinese name (部级管理员), never its code."""
-    from django.utils import translation
-
-    from bianhe.roles import Role
-
-    with translation.override("zh-hans"):
-        return str(Role(role).label)
-
-
-def scope_label(codes) -> str:
-    """The scope of a demo login in names: 广西壮族自治区、云南省; 全部 for the ministry."""
-    from bianhe.zones.models import OrgUnit
-
-    names = dict(OrgUnit.objects.filter(code__in=codes).values_list("code", "name_zh"))
-    return "、".join(names.get(code, code) for code in codes) or "全部"
-
-
-def ensure_demo_users() -> list[tuple[str, str, str]]:
-    """Create the demo users that are missing and give each the demo password."""
-    from bianhe.accounts.actions import do_set_password
-    from bianhe.accounts.models import User
-    from bianhe.audit.models import Source
-
-    logins = []
-    for username, display_name, role, codes in _demo_people():
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = _create_user(username, DEMO_PASSWORD, role, _units(codes), display_name)
-        elif not user.check_password(DEMO_PASSWORD):
-            do_set_password(None, user, DEMO_PASSWORD, source=Source.CLI)
-        logins.append((username, role_label(role), scope_label(codes)))
-    return logins
-
-
 def cmd_demo(args) -> None:
     args.no_admin = True
     cmd_init(args)
-    logins = ensure_demo_users()
-    from bianhe.reporting.demo import build_demo_data
+    from bianhe.demo.build import build_demo_data
+    from bianhe.demo.users import DEMO_PASSWORD, DemoDataError, ensure_demo_users
 
-    # 2019 to this year, so the newest periods have drafts and submissions to review.
-    counts = build_demo_data(years=range(2019, _today().year + 1))
+    try:
+        logins = ensure_demo_users()
+        # 2019 to this year, so the newest periods have drafts and submissions to review.
+        counts = build_demo_data(years=range(2019, _today().year + 1))
+    except DemoDataError as exc:
+        raise CommandError(str(exc)) from None
     if counts["years"]:
         _say(f"demo statistics (演示数据): {counts['values']} values in {counts['reports']} "
              f"reports for {counts['years'][0]}–{counts['years'][-1]}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -75,14 +76,26 @@ def do_create_user(
     display_name: str = "",
     source: str = Source.WEB,
     ip_address: str | None = None,
+    password_hash: str = "",
 ) -> User:
+    """Create a user with a role and a scope.
+
+    ``password_hash``: ``make_password(password)`` computed once by a caller creating
+    several users that share one password (the demo users), since each hashing costs about
+    a second; the caller vouches that it is the hash of ``password``, which is still
+    validated.
+    """
     require_right(actor, Action.ADMINISTER)
     scope_units = list(scope_units)
     validate_scope(role, scope_units)
     user = User(username=username, role=role, display_name=display_name)
     user.full_clean(exclude=["password"])
     validate_password(password, user)
-    user.set_password(password)
+    if password_hash:
+        identify_hasher(password_hash)  # ValueError unless an encoded hash
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.save()
     user.scope_units.set(scope_units)
     record(actor=actor, action="accounts.user.create", obj=user, after=_user_state(user),

@@ -1,10 +1,10 @@
 """Demo statistics (演示数据) for ``make demo``: seeded, deterministic, labelled.
 
 :func:`build_demo_data` reads zone, form and indicator descriptions from the database, has
-:func:`bianhe.reporting.demo_values.generate_values` invent the figures, writes them through
-the one ingest path, marks the reports ``is_demo``, runs the data-quality checks and walks the
-reports through the review workflow with the demo users. How the figures are invented is
-described in :mod:`bianhe.reporting.demo_values`.
+:func:`bianhe.demo.values.generate_values` invent the figures, writes them through
+the one ingest path, marks the reports ``is_demo``, runs the data-quality checks and gives the
+reports their review history with the demo users (:mod:`bianhe.demo.history`). How the
+figures are invented is described in :mod:`bianhe.demo.values`.
 """
 
 from __future__ import annotations
@@ -19,17 +19,14 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from bianhe.analytics.facts import rebuild as rebuild_facts
 from bianhe.audit.actions import record
 from bianhe.audit.models import Source
 from bianhe.catalog.loader import load_catalogue
 from bianhe.catalog.models import CatalogVersion, Indicator
-from bianhe.periods import MONTHLY, Period
-from bianhe.quality.actions import ensure_default_rules
-from bianhe.quality.checks import check_reports
-from bianhe.quality.demo import accept_explanations, explain_flags
-from bianhe.quality.models import Flag, Severity
-from bianhe.reporting.actions import do_save_values
-from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of this API)
+from bianhe.demo.history import Plan, replay
+from bianhe.demo.users import ADMIN, DemoDataError, reporter_username, reviewer_username
+from bianhe.demo.values import (  # noqa: F401 (SPIKE_CODES: part of this API)
     DEFAULT_SEED,
     DEFAULT_YEARS,
     SPIKE_CODES,
@@ -39,9 +36,13 @@ from bianhe.reporting.demo_values import (  # noqa: F401 (SPIKE_CODES: part of t
     _rng,
     generate_values,
 )
+from bianhe.periods import MONTHLY, Period
+from bianhe.quality.actions import ensure_default_rules
+from bianhe.quality.checks import check_reports
+from bianhe.reporting.actions import do_save_values
 from bianhe.reporting.models import Report, ReportForm, Status
 from bianhe.reporting.setup import ensure_default_forms
-from bianhe.review.actions import do_transition
+from bianhe.reporting.workflow import MINISTRY, PROVINCE, ZONE
 from bianhe.zones.models import OrgUnit
 
 RETURN_REASONS = (
@@ -65,13 +66,6 @@ _STATUS_SHARES = {
 LATE_SHARE = 0.12
 RETURN_HISTORY_SHARE = 0.06  # returned once by the province, then resubmitted
 MINISTRY_RETURN_SHARE = 0.015  # returned once by the ministry after approval
-_STAMPED = ["first_submitted_at", "submitted_at", "approved_at", "accepted_at"]
-_LEVEL_OF = {"submit": "zone", "return": "province", "approve": "province",
-             "accept": "ministry", "ministry_return": "ministry"}
-
-
-class DemoDataError(Exception):
-    """The demo data cannot be built (missing demo users, or ingest refused a value)."""
 
 
 def database_specs(years: Iterable[int]) -> tuple[list[ZoneSpec], list[FormSpec],
@@ -105,14 +99,6 @@ def database_specs(years: Iterable[int]) -> tuple[list[ZoneSpec], list[FormSpec]
     return zones, forms, catalogues
 
 
-def reporter_username(zone_code: str) -> str:
-    return f"demo-reporter-{zone_code.lower()}"
-
-
-def reviewer_username(province_code: str) -> str:
-    return f"demo-reviewer-{province_code.split('-')[-1].lower()}"
-
-
 def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_YEARS,
                     today: dt.date | None = None) -> dict:
     """Write seeded demo statistics for ``years`` and walk the reports through the workflow.
@@ -121,17 +107,18 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
     2. Generates the values with :func:`generate_values` and writes them through
        :func:`bianhe.reporting.actions.do_save_values` as the platform (``actor=None``, source
        "system"), one batch per year, then marks the new reports ``is_demo``.
-    3. Moves every new report through the real workflow actions
-       (:func:`bianhe.review.actions.do_transition`) as the demo users created by
-       ``bianhe.cli.ensure_demo_users`` (reporter submits, province reviewer approves or
-       returns with a reason, ``demo-admin`` accepts), so the audit log has the full trail.
-       The newest periods of each form are left in every state (draft, submitted,
+    3. Gives every new report its planned review history (:func:`plan_report`) through
+       the workflow's rules, set-based (:func:`bianhe.demo.history.replay`), as the demo
+       users created by :func:`bianhe.demo.users.ensure_demo_users` (reporter explains the
+       flagged values and submits, province reviewer accepts the explanations and approves
+       or returns with a reason, ``demo-admin`` accepts), so the audit log has the full
+       trail. The newest periods of each form are left in every state (draft, submitted,
        returned, approved, accepted); older ones are mostly accepted, some were returned
-       once and resubmitted, some were submitted after the deadline.
-    4. Because the actions stamp "now", it then sets historical ``first_submitted_at``,
-       ``submitted_at``, ``approved_at`` and ``accepted_at`` with a queryset update. Only
-       the demo does this: everywhere else those fields are written by the actions alone.
-       The audit rows keep their true time (when the demo was built).
+       once and resubmitted, some were submitted after the deadline. The reports carry the
+       plan's historical ``first_submitted_at``, ``submitted_at``, ``approved_at`` and
+       ``accepted_at``: only the demo does this, everywhere else those fields are stamped
+       "now" by the actions. The audit rows keep their true time (when the demo was built).
+    4. Rebuilds the analytics fact table once (:func:`bianhe.analytics.facts.rebuild`).
 
     Idempotent: a year that has demo reports already is skipped, and a zone × form ×
     period that has any report is never touched. Everything happens in one transaction.
@@ -205,13 +192,13 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
 def _demo_users(zones: Sequence[ZoneSpec]) -> dict[str, object]:
     from bianhe.accounts.models import User
 
-    wanted = {"demo-admin"} | {reporter_username(z.code) for z in zones} \
+    wanted = {ADMIN} | {reporter_username(z.code) for z in zones} \
         | {reviewer_username(z.province) for z in zones}
     users = {u.username: u for u in User.objects.filter(username__in=wanted, is_active=True)}
     missing = sorted(wanted - set(users))
     if missing:
         raise DemoDataError("demo users missing (create them with "
-                            f"bianhe.cli.ensure_demo_users()): {', '.join(missing)}")
+                            f"bianhe.demo.users.ensure_demo_users()): {', '.join(missing)}")
     return users
 
 
@@ -285,41 +272,22 @@ def plan_report(report: Report, rank: int | str, *, seed: int,
 
 def _run_workflow(reports: Sequence[Report], users: Mapping[str, object], *, seed: int,
                   now: dt.datetime) -> tuple[list[Report], int]:
-    """Every planned transition through the real action, then the historical times.
+    """Every planned history through the workflow's rules at once, then the fact table.
 
+    The checks run once over every new report; the planted values raise warnings, which the
+    demo reporters explain before submitting (errors would stop the demo: none occur).
     Returns the reports as they end up, and the number of transitions made.
     """
     rank = _recency(reports)
-    transitions = 0
-    # The checks run once over every new report; the planted values raise warnings, which
-    # the demo reporters explain before submitting (errors would stop the demo: none occur).
     check_reports([r.pk for r in reports])
-    checked = dict(Report.objects.filter(pk__in=[r.pk for r in reports])
-                   .values_list("pk", "quality_checked_at"))
-    for report in reports:  # so that submitting does not check each report again
-        report.quality_checked_at = checked[report.pk]
-    flagged = set(Flag.objects.filter(report__in=reports, severity=Severity.WARNING)
-                  .values_list("report_id", flat=True))
-    final, stamped = [], []
-    admin = users["demo-admin"]
+    admin = users[ADMIN]
+    plans = []
     for report in sorted(reports, key=lambda r: (r.period_obj, r.form.code, r.zone.path)):
         steps, stamps = plan_report(report, rank[report.pk], seed=seed, now=now)
-        actors = {"zone": users[reporter_username(report.zone.code)],
-                  "province": users[reviewer_username(report.province_code)],
-                  "ministry": admin}
-        current = report
-        for name, reason in steps:
-            if name == "submit" and current.pk in flagged:
-                explain_flags(current, actors["zone"])
-            elif name == "approve" and current.pk in flagged:
-                accept_explanations(current, actors["province"])
-            current = do_transition(actors[_LEVEL_OF[name]], current, name, reason=reason,
-                                    source=Source.SYSTEM)
-            transitions += 1
-        if stamps:
-            for name in _STAMPED:
-                setattr(current, name, stamps.get(name))
-            stamped.append(current)
-        final.append(current)
-    Report.objects.bulk_update(stamped, _STAMPED, batch_size=500)
-    return final, transitions
+        actors = {ZONE: users[reporter_username(report.zone.code)],
+                  PROVINCE: users[reviewer_username(report.province_code)], MINISTRY: admin}
+        plans.append(Plan(report, steps, stamps, actors))
+    transitions = replay(plans)
+    # Official analytics read the fact table: filled once, from the reports as they now are.
+    rebuild_facts()
+    return [plan.report for plan in plans], transitions

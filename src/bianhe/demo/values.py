@@ -1,7 +1,7 @@
 """The generator of the synthetic demo statistics (演示数据): no database.
 
 :func:`generate_values` is a pure function (numpy and pandas) that turns zone, form and
-indicator descriptions into a table of values; :mod:`bianhe.reporting.demo` reads those
+indicator descriptions into a table of values; :mod:`bianhe.demo.build` reads those
 descriptions from the database and writes the values through the one ingest path.
 
 The figures are invented. Each zone gets a log-normal size, a yearly growth trend shared
