@@ -45,18 +45,22 @@ def export_job(job, progress) -> dict:
     UTF-8 CSV with BOM, for Excel; progress every 5,000 rows."""
     changes = value_changes(job.owner if job.owner_id else None,
                             job.params.get("period", ""), job.params.get("zone", ""))
-    total = changes.count()
+    # Read in chunks that are fetched whole before progress is written: on SQLite a write
+    # from a connection that still holds an open read (a streaming cursor) fails with
+    # "database is locked" as soon as another process (a page view) has written meanwhile.
+    ids = list(changes.values_list("pk", flat=True))
+    total = len(ids)
     progress(0, total)
     path = progress.output(FILE_NAME)
     written = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        for row in rows(changes):
-            writer.writerow(row)
-            written += 1
-            if written % CHUNK == 0:
-                progress(written, total)
+        for start in range(0, total, CHUNK):
+            batch = list(rows(changes.filter(pk__in=ids[start:start + CHUNK])))
+            writer.writerows(batch)
+            written += len(batch)
+            progress(written, total)
     progress(written, max(total, written))
     return {"rows": written}
 
