@@ -45,10 +45,11 @@ from bianhe.reporting.models import DataValue, Report
 from bianhe.reporting.queries import form_indicators
 from bianhe.reporting.workflow import LEVEL_ACTION, ROLE_LEVEL, TRANSITIONS
 
-#: The time each transition stamps on the report, as ``_transition`` stamps it.
-STAMPS = {"submit": ("first_submitted_at", "submitted_at"), "approve": ("approved_at",),
-          "accept": ("accepted_at",)}
-STAMPED = ("first_submitted_at", "submitted_at", "approved_at", "accepted_at")
+#: The times each transition stamps on the report, read from the workflow table; a
+#: submission also stamps ``first_submitted_at`` the first time, as ``_transition`` does.
+STAMPS = {name: (("first_submitted_at",) if name == "submit" else ()) + (t.timestamp,)
+          for name, t in TRANSITIONS.items() if t.timestamp}
+STAMPED = tuple(dict.fromkeys(field for fields in STAMPS.values() for field in fields))
 CHUNK = 500
 
 
