@@ -234,3 +234,43 @@ def test_serve_starts_a_worker_and_stops_it_with_the_server(registry):
     finally:
         if server.poll() is None:
             server.kill()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_writing_during_the_export_does_not_lock_the_job_out(registry, open_month,
+                                                                    monkeypatch):
+    """On SQLite a connection that still holds an open read cannot write once another
+    connection has written ("database is locked"): the export reads whole chunks before it
+    writes progress, so a page view's write meanwhile (a session, a login) does no harm."""
+    import itertools
+    import sqlite3
+
+    from django.db import connection
+
+    from bianhe.reporting import history_export
+
+    if connection.vendor != "sqlite" or connection.settings_dict["NAME"] == ":memory:":
+        pytest.skip("the lock is SQLite's, on a database file another connection can open")
+    admin = make_user("ministry_admin")
+    for zone in ("BECZ-GX-01", "BECZ-GX-02", "BECZ-XJ-01", "BECZ-XJ-02", "BECZ-YN-01"):
+        assert do_save_values(admin, [{"zone": zone, "period": open_month.code,
+                                       "indicator": "EXPORT", "value": "3"}]).ok
+    monkeypatch.setattr(history_export, "CHUNK", 2)
+    path = str(connection.settings_dict["NAME"])
+    reading = history_export.rows
+
+    pages = itertools.count()
+
+    def rows_while_a_page_writes(changes):
+        for row in reading(changes):
+            other = sqlite3.connect(path, timeout=1)  # another process's connection
+            other.execute("INSERT INTO django_session (session_key, session_data, expire_date)"
+                          " VALUES (?, '', '2099-01-01')", (f"page-{next(pages)}",))
+            other.commit()
+            other.close()
+            yield row
+
+    monkeypatch.setattr(history_export, "rows", rows_while_a_page_writes)
+    job = do_start_job(admin, "reporting.value_history", {}, queue=False)
+    job = execute(job.pk)
+    assert (job.state, job.result) == (JobState.DONE, {"rows": 5})
