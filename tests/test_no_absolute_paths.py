@@ -17,7 +17,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 #: Roots that only exist on some developer's machine. Not flagged: URL paths (the root
 #: follows a host name), the platform's own routes (/api/…, /static/…), system programs
-#: and devices (/usr/bin/chromium, /dev/null), and the example server layout of the deployment guide (/srv/bianhe/var, /etc/…).
+#: and devices (/usr/bin/chromium, /dev/null), and the example server layout of the
+#: deployment guide (/srv/bianhe/var, /etc/…).
 ROOTS = ("work", "home", "root", "tmp", "Users", "mnt", "private", "scratch")
 MACHINE_ROOT = re.compile(r"(?<![\w.:/~-])/(?:" + "|".join(ROOTS) + ")"
                           r"(?:/[^\s`'\")\]]*)?(?=[\s`'\")\],;:]|$)")
