@@ -191,10 +191,7 @@ def changes(object_type: str, before: dict | None, after: dict | None,
 
 def field_label(model, key: str) -> str:
     field = _field(model, key)
-    # A field without a verbose_name of its own has its name, untranslated: the list here
-    # may still name it.
-    if field is not None and (str(field.verbose_name) != key.replace("_", " ")
-                              or key not in EXTRA_FIELDS):
+    if field is not None:
         return str(field.verbose_name)
     label = EXTRA_FIELDS.get(key)
     return str(label) if label is not None else key

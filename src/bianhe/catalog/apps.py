@@ -1,5 +1,3 @@
-import re
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -17,27 +15,22 @@ class CatalogConfig(AppConfig):
         register_value_renderer("object_repr", text_with_indicator_names)
 
 
-_CODE = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]*[A-Z0-9](?![A-Za-z0-9_])")
-
-
 def _names(context: dict) -> dict[str, str]:
+    """Indicator names in the reader's language, looked up once per page."""
     if "catalog_names" not in context:
-        from bianhe.catalog.models import Indicator
+        from bianhe.catalog.readable import names_in_language
 
-        names: dict[str, str] = {}
-        # Older years first, so that the newest name of a code wins.
-        for code, name in Indicator.objects.order_by("version__year").values_list(
-                "code", "name_zh"):
-            names[code] = name
-        context["catalog_names"] = names
+        context["catalog_names"] = names_in_language()
     return context["catalog_names"]
 
 
 def text_with_indicator_names(text, context: dict) -> str:
     """An object's description as recorded ("… 2026年11月 BORDER_SMALL_TRADE"), with each
     indicator code replaced by the indicator's name."""
+    from bianhe.catalog.readable import CODE
+
     names = _names(context)
-    return _CODE.sub(lambda m: names.get(m.group(0), m.group(0)), str(text))
+    return CODE.sub(lambda m: names.get(m.group(0), m.group(0)), str(text))
 
 
 def indicator_names_for_audit(codes, context: dict) -> str:

@@ -13,8 +13,9 @@ from bianhe.catalog.models import CatalogVersion, Frequency, Indicator
 from bianhe.formatting import period_label
 from bianhe.periods import Period, PeriodError
 
-#: An indicator code inside a rule expression: TRADE_TOTAL, EXPORT, GDP.
-CODE = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
+#: An indicator code (TRADE_TOTAL, EXPORT, GDP) in an expression or in Chinese text, where
+#: it may touch a Chinese character ("与TRADE_TOTAL的"), which \b would miss.
+CODE = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]*[A-Z0-9](?![A-Za-z0-9_])")
 
 OUTLIER_METHODS = {
     "z": _("z-score (distance from the mean in standard deviations)"),

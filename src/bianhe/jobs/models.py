@@ -44,7 +44,7 @@ class Job(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=40)
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="jobs")
     actor_name = models.CharField(max_length=150)

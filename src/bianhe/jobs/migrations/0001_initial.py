@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                ('params', models.JSONField(blank=True, default=dict)),
+                ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
                 ('actor_name', models.CharField(max_length=150)),
                 ('source', models.CharField(choices=[('web', 'web'), ('api', 'API'), ('cli', 'command line'), ('excel', 'Excel upload'), ('import', 'CSV/JSON import'), ('system', 'system')], max_length=16)),
                 ('scope', models.JSONField(blank=True, default=list)),
