@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "bianhe.analytics",
     "bianhe.review",
     "bianhe.jobs",
+    "bianhe.evaluation",
     "django_tasks",
     "django_tasks_db",
 ]

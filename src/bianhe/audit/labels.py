@@ -61,13 +61,21 @@ ACTION_LABELS = {
     "analytics.view.save": gettext_lazy("Saved view stored"),
     "analytics.view.delete": gettext_lazy("Saved view deleted"),
     "jobs.job.start": gettext_lazy("Background job started"),
+    "evaluation.scheme.create": gettext_lazy("Evaluation scheme created"),
+    "evaluation.scheme.update": gettext_lazy("Evaluation scheme changed"),
+    "evaluation.run.start": gettext_lazy("Evaluation started"),
+    "evaluation.run.finish": gettext_lazy("Evaluation computed"),
+    "evaluation.run.publish": gettext_lazy("Evaluation published"),
+    "evaluation.settings.update": gettext_lazy("Evaluation visibility changed"),
 }
 
 #: Every object type rows are recorded under (a model's ``label_lower``).
 OBJECT_TYPES = ("accounts.user", "accounts.apitoken", "zones.orgunit",
                 "catalog.catalogversion", "catalog.indicator", "reporting.reportform",
                 "reporting.report", "quality.rule", "quality.outlierconfig",
-                "quality.qualityrun", "analytics.savedview", "jobs.job")
+                "quality.qualityrun", "analytics.savedview", "jobs.job",
+                "evaluation.scheme", "evaluation.evaluationrun",
+                "evaluation.evaluationsettings")
 
 #: Object types whose model's own name would read the same as another's.
 OBJECT_TYPE_LABELS = {"reporting.reportform": gettext_lazy("report form layout")}
@@ -133,6 +141,12 @@ EXTRA_FIELDS = {
     "params": gettext_lazy("parameters"),
     "zone": gettext_lazy("zone"),
     "run": gettext_lazy("quality run"),
+    "evaluation_run": gettext_lazy("evaluation run"),
+    "variant": gettext_lazy("variant"),
+    "pillar_weights": gettext_lazy("pillar weights"),
+    "run_hash": gettext_lazy("fingerprint of inputs, scheme and engine (SHA-256)"),
+    "missing_cells": gettext_lazy("missing figures"),
+    "from_version": gettext_lazy("based on version"),
 }
 
 EMPTY = "—"

@@ -36,7 +36,7 @@ from bianhe.demo.values import (  # noqa: F401 (SPIKE_CODES: part of this API)
     _rng,
     generate_values,
 )
-from bianhe.periods import MONTHLY, Period
+from bianhe.periods import ANNUAL, MONTHLY, Period
 from bianhe.quality.actions import ensure_default_rules
 from bianhe.quality.checks import check_reports
 from bianhe.reporting.actions import do_save_values
@@ -202,17 +202,28 @@ def _demo_users(zones: Sequence[ZoneSpec]) -> dict[str, object]:
     return users
 
 
-def _recency(reports: Sequence[Report]) -> dict[int, int | str]:
-    """0 for a report of its form's newest period, 1 for the two before, else "past"."""
+#: An annual report whose deadline is further back than this, in a demo that holds a later
+#: year, is "past" although it is its form's newest: by December last year's annual report
+#: (due in the spring) has long been accepted, and the evaluation of that year needs it.
+SETTLED_AFTER = dt.timedelta(days=120)
+
+
+def _recency(reports: Sequence[Report], now: dt.datetime) -> dict[int, int | str]:
+    """0 for a report of its form's newest period, 1 for the two before, else "past";
+    a settled annual report (:data:`SETTLED_AFTER`) is "past" too."""
     periods: dict[int, list[Period]] = {}
     for report in reports:
         periods.setdefault(report.form_id, []).append(report.period_obj)
     order = {form: sorted(set(ps), reverse=True) for form, ps in periods.items()}
+    latest_year = max((report.period_obj.year for report in reports), default=0)
     rank = {}
     for report in reports:
         position = order[report.form_id].index(report.period_obj)
         rank[report.pk] = 0 if position == 0 else 1 if position <= 2 and \
             report.form.frequency == MONTHLY else "past"
+        if report.form.frequency == ANNUAL and report.period_obj.year < latest_year \
+                and report.deadline < (now - SETTLED_AFTER).date():
+            rank[report.pk] = "past"
     return rank
 
 
@@ -278,7 +289,7 @@ def _run_workflow(reports: Sequence[Report], users: Mapping[str, object], *, see
     demo reporters explain before submitting (errors would stop the demo: none occur).
     Returns the reports as they end up, and the number of transitions made.
     """
-    rank = _recency(reports)
+    rank = _recency(reports, now)
     check_reports([r.pk for r in reports])
     admin = users[ADMIN]
     plans = []
