@@ -21,6 +21,7 @@ from bianhe.index.audit import audit
 from bianhe.index.build import build, round_half_up
 from bianhe.index.spec import load_spec
 from bianhe.index.uncertainty import sensitivity, uncertainty
+from bianhe.index.weights import ahp
 
 #: Normalisations the Monte-Carlo chooses among, besides the scheme's own.
 ALTERNATIVE_NORMALISATIONS = ("spec", "zscore", "rank")
@@ -76,6 +77,41 @@ class Evaluation:
     summary: dict            # run-wide results
 
 
+def without_empty_indicators(spec_dict: dict, frame: pd.DataFrame) -> tuple[dict, list[str]]:
+    """The spec without the indicators no zone has a figure for (an indicator in its first
+    year, a measure whose source is not collected yet): nothing can be normalised from no
+    data, and the run says which it left out. A pillar left with no indicator is an error."""
+    dropped = [str(c) for c in frame.columns if not frame[c].notna().any()]
+    if not dropped:
+        return spec_dict, []
+    spec_dict = json.loads(json.dumps(spec_dict))
+
+    def prune(node: dict) -> None:
+        children = node.get("children")
+        if not children:
+            return
+        keep = [i for i, child in enumerate(children) if child.get("code") not in dropped]
+        if not keep:
+            raise ValueError(f"no zone has a figure for any indicator of {node.get('code')}")
+        weights = node.get("weights")
+        if isinstance(weights, list):
+            node["weights"] = [weights[i] for i in keep]
+        elif isinstance(weights, dict) and weights.get("method") == "ahp":
+            # The remaining children keep the weights the full judgements gave them
+            # (load_spec reads judgements such as "1/3").
+            judged = load_spec({"unit": "u", "index": {
+                "code": "X", "weights": weights,
+                "children": [{"code": f"c{i}"} for i in range(len(children))]}}).root
+            full, _cr = ahp(judged.weights["matrix"])
+            node["weights"] = [float(full[i]) for i in keep]
+        node["children"] = [children[i] for i in keep]
+        for child in node["children"]:
+            prune(child)
+
+    prune(spec_dict["index"])
+    return spec_dict, dropped
+
+
 def coverage(frame: pd.DataFrame, spec, min_coverage: float) -> dict[str, str]:
     """Zones that are not ranked, with the reason: figures for fewer than ``min_coverage``
     of the indicators, or none at all in a pillar. Reweighting would otherwise rank a zone
@@ -111,6 +147,8 @@ def evaluate(frame: pd.DataFrame, spec_dict: dict, *, replications: int, seed: i
     what moved them. ``progress(step, total, message)``.
     """
     step = progress or (lambda *args: None)
+    spec_dict, dropped = without_empty_indicators(spec_dict, frame)
+    frame = frame.drop(columns=dropped)
     spec = load_spec(spec_dict)
     excluded = coverage(frame, spec, min_coverage)
     ranked = frame.loc[[code for code in frame.index if str(code) not in excluded]]
@@ -181,6 +219,7 @@ def evaluate(frame: pd.DataFrame, spec_dict: dict, *, replications: int, seed: i
         "correlation": {c: checks["correlation"]["pearson"].get(c, {}).get(root)
                         for c in pillars},
         "missing_cells": sum(len(v) for v in missing.values()),
+        "dropped": dropped,
         "missing_policy": spec.missing.get("policy", "reweight"),
         "weights": {node: {k: _num(v) for k, v in w.items()}
                     for node, w in checks["weights"].items()},
