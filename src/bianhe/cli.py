@@ -122,6 +122,11 @@ def _load_catalogue(years) -> None:
     rules = ensure_default_rules()
     if rules:
         _say(f"validation rules: created {', '.join(rules)}")
+    from bianhe.evaluation.setup import ensure_default_scheme
+
+    scheme = ensure_default_scheme()
+    if scheme is not None:
+        _say(f"evaluation scheme: created {scheme.code} (version {scheme.version})")
 
 
 def cmd_init(args) -> None:
@@ -180,6 +185,12 @@ def cmd_demo(args) -> None:
              f"reports for {counts['years'][0]}–{counts['years'][-1]}")
     else:
         _say("demo statistics (演示数据): present already")
+    from bianhe.demo.evaluation import publish_earlier_evaluation
+
+    earlier = publish_earlier_evaluation(_today())
+    if earlier is not None:
+        _say(f"demo evaluation (演示数据): {earlier.year} evaluated and published; "
+             f"{earlier.year + 1} is left for the ministry to run and publish")
     from rich.console import Console
     from rich.table import Table
 
@@ -396,6 +407,16 @@ def cmd_analytics_rebuild(args) -> None:
     _say(f"analytics facts: {rebuild():,} values of submitted, approved or accepted reports")
 
 
+def cmd_evaluation(args) -> int:
+    """The annual comprehensive evaluation (bianhe.evaluation.commands)."""
+    from bianhe.evaluation.commands import CommandFailed, dispatch
+
+    try:
+        return dispatch(args, _say)
+    except CommandFailed as exc:
+        raise CommandError(str(exc)) from None
+
+
 def cmd_index_build(args) -> None:
     """Build a composite index from a YAML spec and a data CSV (no database involved)."""
     from pathlib import Path
@@ -555,6 +576,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "workflow keeps it current; needed only after bulk loads)")
     p.set_defaults(func=cmd_analytics_rebuild)
 
+    from bianhe.evaluation.commands import add_parsers as add_evaluation_parsers
+
+    add_evaluation_parsers(sub)
+    sub.choices["evaluation"].set_defaults(func=cmd_evaluation)
+
     index = sub.add_parser("index", help="composite indices").add_subparsers(
         dest="index_command", metavar="ACTION", required=True)
     p = index.add_parser("build", help="build a composite index from a YAML spec and a data "
@@ -598,13 +624,13 @@ def main(argv: list[str] | None = None) -> int:
     # The command line speaks English (operators' logs); the web UI is Chinese first.
     with translation.override("en"):
         try:
-            args.func(args)
+            code = args.func(args)
         except CommandError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
             return EXIT_ERROR
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
