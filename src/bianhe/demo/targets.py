@@ -158,6 +158,9 @@ def _rows(frame: pd.DataFrame, levels: np.ndarray) -> list[tuple[int, dict]]:
         kind = row.kind if np.isfinite(row.base) and 0 < row.base <= level else Kind.LEVEL
         if row.behaviour == calc.RATE:
             value, plan = round(level, 1), (Kind.LEVEL, round(level + 0.5, 1))
+        elif row.lower_is_better:  # a ceiling (accidents): the plan caps the level too
+            value = round(float(level), places)
+            kind, plan = Kind.LEVEL, (Kind.LEVEL, value)
         elif kind == Kind.GROWTH:
             value, plan = round((level / row.base - 1) * 100, 1), growth_plan
         else:

@@ -121,7 +121,7 @@ def completion_xlsx(context: dict) -> bytes:
     tracked, year = context["tracked"], context["year"]
     title = _("Completion of the annual work targets, %(year)s") % {"year": year}
     notes, demo = completion_notes(context), _demo_note(tracked)
-    summary_headers = [_("Targets"), _("With a full-year actual"), _("Met"),
+    summary_headers = [_("Number of targets"), _("With a full-year actual"), _("Met"),
                        _("Average completion")]
 
     def summary(row) -> list[tuple]:

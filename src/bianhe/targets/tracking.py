@@ -238,10 +238,12 @@ class Tracking:
 FRAME_ORDER = ["zone_path", "position", "indicator_code"]
 
 
-def track(target_sets, year: int, as_of: int | None = None, *,
-          tol: float | None = None) -> Tracking:
-    """Track the approved targets among ``target_sets`` (a queryset) for ``year``."""
-    sets = target_sets.filter(year=year, status=SetStatus.APPROVED)
+def track(target_sets, year: int, as_of: int | None = None, *, tol: float | None = None,
+          statuses=(SetStatus.APPROVED,)) -> Tracking:
+    """Track the targets of ``target_sets`` (a queryset) for ``year``: the approved ones,
+    or those of the sets in ``statuses`` (a set's page shows a proposal beside last year's
+    figures before it is approved)."""
+    sets = target_sets.filter(year=year, status__in=statuses)
     targets = targets_frame(sets)
     definitions_ = definitions(year).reset_index(names="position")
     frame = targets.merge(definitions_, on="indicator_code", how="inner")

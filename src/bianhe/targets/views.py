@@ -118,21 +118,27 @@ def _set_context(request, zone, year, *, form=None, reason_form=None) -> dict:
                            fyp_2025_value=_plain(current.fyp_2025_value),
                            fyp_2025_kind=current.fyp_2025_kind, note=current.note)
         form = TargetForm(initial=initial, indicators=indicators)
-    tracked = track(TargetSet.objects.filter(pk=target_set.pk), year) \
-        if target_set is not None and target_set.status == SetStatus.APPROVED else None
+    tracked = track(TargetSet.objects.filter(pk=target_set.pk), year,
+                    statuses=SetStatus.values) if target_set is not None else None
+    figures = {r.indicator_code: r for r in tracked.rows()} if tracked else {}
+    approved = target_set is not None and target_set.status == SetStatus.APPROVED
     return {
         "zone": zone, "year": year, "years": catalogue_years(), "target_set": target_set,
-        "targets": [_target_item(t, by_code.get(t.indicator_code)) for t in targets],
+        "targets": [_target_item(t, by_code.get(t.indicator_code),
+                                 figures.get(t.indicator_code)) for t in targets],
         "can_edit": can_edit, "form": form, "moves": moves,
         "reason_form": reason_form or ReasonForm(),
-        "tracked": tracked, "rows": tracked.rows() if tracked else [],
+        "tracked": tracked if approved else None,
+        "rows": list(figures.values()) if approved else [],
     }
 
 
-def _target_item(target, indicator) -> dict:
+def _target_item(target, indicator, figures) -> dict:
+    """A target as the set's page lists it, with last year's figure and the level a growth
+    target comes to (``figures``: its tracking row, None when the catalogue lacks it)."""
     unit = indicator.unit if indicator else target.unit
     decimals = indicator.decimals if indicator else 2
-    return {"target": target, "indicator": indicator,
+    return {"target": target, "indicator": indicator, "figures": figures,
             "name": indicator_name(indicator) if indicator else target.indicator_code,
             "target_text": target_words(target.kind, target.value, unit, decimals),
             "plan_text": plan_words(target.fyp_2025_kind, target.fyp_2025_value, unit,
