@@ -52,29 +52,56 @@ def indicator_name(indicator: Indicator) -> str:
     return (indicator.name_en or indicator.name_zh) if english else indicator.name_zh
 
 
-def _number(raw, percent: bool) -> tuple[Decimal | None, str]:
-    """(number, problem): None and "" for an empty cell."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, ""
-    if isinstance(raw, bool):
-        return None, str(raw)
-    if isinstance(raw, int | float | Decimal):
-        raw = format(Decimal(str(raw)), "f")
-    _numbers, canonical, problem = parse(pd.Series([str(raw)]), pd.Series([percent]))
-    if problem.iloc[0] or not canonical.iloc[0]:
-        return None, str(raw)
-    try:
-        value = Decimal(canonical.iloc[0])
-    except InvalidOperation:
-        return None, str(raw)
-    if not value.is_finite() or abs(value) >= LIMIT:
-        return None, str(raw)
-    return value, ""
+def _numbers(raws: list, percents: list[bool]) -> list[tuple[Decimal | None, str]]:
+    """(number, problem text) for each raw input, all read in one vectorised pass: None and
+    "" for an empty one; None and the input's text for one that is not a number."""
+    texts = []
+    for raw in raws:
+        if raw is None or isinstance(raw, bool):
+            texts.append("" if raw is None else str(raw))
+        elif isinstance(raw, int | float | Decimal):
+            texts.append(format(Decimal(str(raw)), "f"))
+        else:
+            texts.append(str(raw))
+    if not texts:
+        return []
+    _floats, canonical, problem = parse(pd.Series(texts, dtype=object),
+                                        pd.Series(percents, dtype=bool))
+    result = []
+    for raw, text, number, bad in zip(raws, texts, canonical, problem, strict=True):
+        if isinstance(raw, bool):
+            result.append((None, text))
+        elif not text.strip():
+            result.append((None, ""))
+        elif bad or not number:
+            result.append((None, text))
+        else:
+            try:
+                value = Decimal(number)
+            except InvalidOperation:
+                result.append((None, text))
+                continue
+            fits = value.is_finite() and abs(value) < LIMIT
+            result.append((value, "") if fits else (None, text))
+    return result
+
+
+def _is_percent(row: dict, indicators: dict[str, Indicator], kind_key: str) -> bool:
+    indicator = indicators.get(str(row.get("indicator") or "").strip().upper())
+    unit = indicator.unit if indicator else ""
+    return str(row.get(kind_key) or "").strip() == Kind.GROWTH or is_percent_unit(unit)
 
 
 def clean_target(row: dict, indicators: dict[str, Indicator], year: int, *,
-                 growth_on_stock: bool | None = None) -> dict:
-    """One row → the target's fields; ValidationError keyed by the row's field names."""
+                 growth_on_stock: bool | None = None, numbers=None) -> dict:
+    """One row → the target's fields; ValidationError keyed by the row's field names.
+
+    ``numbers``: the row's value and plan figure already read by :func:`_numbers` (a batch
+    reads all its numbers at once)."""
+    if numbers is None:
+        numbers = _numbers([row.get("value"), row.get("fyp_2025_value")],
+                           [_is_percent(row, indicators, "kind"),
+                            _is_percent(row, indicators, "fyp_2025_kind")])
     if growth_on_stock is None:
         growth_on_stock = settings.BIANHE_TARGET_GROWTH_ON_STOCK
     errors: dict[str, list[str]] = {}
@@ -118,8 +145,7 @@ def clean_target(row: dict, indicators: dict[str, Indicator], year: int, *,
                              "is measured in %(expected)s: give the level in %(expected)s.")
                    % {"name": name, "unit": given_unit, "expected": unit})
 
-    percent = kind == Kind.GROWTH or is_percent_unit(unit)
-    value, bad = _number(row.get("value"), percent)
+    value, bad = numbers[0]
     if bad:
         refuse("value", _("The target of %(name)s is not a number: “%(text)s”. Write the "
                           "plain number, e.g. 1234.5.") % {"name": name, "text": bad[:40]})
@@ -139,8 +165,7 @@ def clean_target(row: dict, indicators: dict[str, Indicator], year: int, *,
                       "unit": unit})
 
     fyp_kind = str(row.get("fyp_2025_kind") or "").strip()
-    fyp_value, fyp_bad = _number(row.get("fyp_2025_value"),
-                                 fyp_kind == Kind.GROWTH or is_percent_unit(unit))
+    fyp_value, fyp_bad = numbers[1]
     if fyp_bad:
         refuse("fyp_2025_value", _("The 14th Five-Year Plan figure of %(name)s is not a "
                                    "number: “%(text)s”.") % {"name": name,
@@ -175,9 +200,14 @@ def clean_targets(rows: list[dict], indicators: dict[str, Indicator], year: int)
     cleaned, seen = [], {}
     if not rows:
         raise ValidationError(_("Give at least one target."))
+    read = _numbers([raw for row in rows for raw in (row.get("value"),
+                                                     row.get("fyp_2025_value"))],
+                    [flag for row in rows for flag in (_is_percent(row, indicators, "kind"),
+                                                       _is_percent(row, indicators,
+                                                                   "fyp_2025_kind"))])
     for i, row in enumerate(rows):
         try:
-            fields = clean_target(row, indicators, year)
+            fields = clean_target(row, indicators, year, numbers=read[2 * i:2 * i + 2])
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors[f"targets.{i}.{field}"] = messages
