@@ -158,6 +158,15 @@ def world(people, open_month):
     # And last December accepted everywhere, so that official analytics, dashboards and
     # open-data downloads have every zone's figures to leak.
     put({(code, f"{open_month.year - 1}M12", "EXPORT"): 7 for code in codes})
+    # An approved annual target in every zone, so that the target lists, tracking,
+    # completion tables, exports and the targets API have every zone's targets to leak.
+    from bianhe.targets.models import SetStatus, Target, TargetSet
+
+    for zone in OrgUnit.objects.filter(code__in=codes):
+        target_set = TargetSet.objects.create(zone=zone, year=open_month.year,
+                                              status=SetStatus.APPROVED)
+        Target.objects.create(target_set=target_set, indicator_code="EXPORT", kind="level",
+                              value=12, unit="万元", note=f"备注{zone.code}")
     return {"period": open_month, "reports": reports}
 
 

@@ -15,6 +15,7 @@ from bianhe.api_errors import describe
 from bianhe.quality.api import router as quality_router
 from bianhe.reporting.api import router as reporting_router
 from bianhe.review.api import router as review_router
+from bianhe.targets.api import router as targets_router
 from bianhe.zones.api import router as zones_router
 
 api = NinjaAPI(
@@ -35,6 +36,7 @@ api.add_router("/", reporting_router)
 api.add_router("/", review_router)
 api.add_router("/", quality_router)
 api.add_router("/", analytics_router)
+api.add_router("/", targets_router)
 
 
 @api.exception_handler(Http404)

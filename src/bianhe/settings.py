@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "bianhe.quality",
     "bianhe.analytics",
     "bianhe.review",
+    "bianhe.targets",
     "bianhe.jobs",
     "bianhe.evaluation",
     "django_tasks",
@@ -186,6 +187,15 @@ BIANHE_COVERAGE_THRESHOLD = env_int("BIANHE_COVERAGE_THRESHOLD", 100, minimum=1)
 if BIANHE_COVERAGE_THRESHOLD > 100:
     raise EnvError(f"BIANHE_COVERAGE_THRESHOLD={BIANHE_COVERAGE_THRESHOLD} is above the "
                    "maximum of 100 (percent)")
+
+# Annual work targets (docs/targets.md): the band around the expected progress within which
+# a target is on track, in percent of the expectation; and whether the scheme allows growth
+# targets on stock indicators (企业数、从业人员 at the period's end: off, a year-end level).
+BIANHE_TARGET_TOLERANCE_PERCENT = env_int("BIANHE_TARGET_TOLERANCE_PERCENT", 5, minimum=0)
+if BIANHE_TARGET_TOLERANCE_PERCENT > 50:
+    raise EnvError(f"BIANHE_TARGET_TOLERANCE_PERCENT={BIANHE_TARGET_TOLERANCE_PERCENT} is "
+                   "above the maximum of 50 (percent)")
+BIANHE_TARGET_GROWTH_ON_STOCK = env_bool("BIANHE_TARGET_GROWTH_ON_STOCK", False)
 
 # --- background jobs (docs/jobs.md) ------------------------------------------------------
 # The task queue: "database" (the default: tasks wait in the platform's own database, run by

@@ -21,6 +21,7 @@ urlpatterns = [
     path("reporting/", include(reporting)),
     path("quality/", include(quality)),
     path("analytics/", include("bianhe.analytics.urls")),
+    path("targets/", include("bianhe.targets.urls")),
     path("jobs/", include("bianhe.jobs.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),

@@ -25,6 +25,7 @@ from bianhe.audit.models import Source
 from bianhe.catalog.loader import load_catalogue
 from bianhe.catalog.models import CatalogVersion, Indicator
 from bianhe.demo.history import Plan, replay
+from bianhe.demo.targets import build_demo_targets
 from bianhe.demo.users import ADMIN, DemoDataError, reporter_username, reviewer_username
 from bianhe.demo.values import (  # noqa: F401 (SPIKE_CODES: part of this API)
     DEFAULT_SEED,
@@ -119,6 +120,8 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
        ``accepted_at``: only the demo does this, everywhere else those fields are stamped
        "now" by the actions. The audit rows keep their true time (when the demo was built).
     4. Rebuilds the analytics fact table once (:func:`bianhe.analytics.facts.rebuild`).
+    5. Gives every zone its annual work targets of last year and this year, derived from
+       those figures (:func:`bianhe.demo.targets.build_demo_targets`).
 
     Idempotent: a year that has demo reports already is skipped, and a zone × form ×
     period that has any report is never touched. Everything happens in one transaction.
@@ -142,12 +145,14 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
         counts["skipped_years"] = [y for y in years if y in done]
         counts["years"] = todo
         if not todo:
+            counts["targets"] = build_demo_targets(today)
             counts["seconds"] = round(time.perf_counter() - started, 2)
             return counts
         zones, forms, catalogues = database_specs(todo)
         users = _demo_users(zones)
         frame = generate_values(zones, forms, catalogues, seed=seed, years=todo, today=today)
         if frame.empty:
+            counts["targets"] = build_demo_targets(today)
             counts["seconds"] = round(time.perf_counter() - started, 2)
             return counts
         existing = set(Report.objects.filter(period__in=frame["period"].unique())
@@ -185,6 +190,8 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
         record(actor=None, action="reporting.demo.build", object_type="reporting.report",
                object_repr=f"演示数据 {todo[0]}–{todo[-1]}", source=Source.SYSTEM,
                after={k: v for k, v in counts.items() if k != "skipped_years"})
+        # Annual work targets of last year and this year, derived from the figures above.
+        counts["targets"] = build_demo_targets(today)
     counts["seconds"] = round(time.perf_counter() - started, 2)
     return counts
 

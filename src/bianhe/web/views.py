@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from bianhe.reporting.notices import notices_for
 from bianhe.roles import Action
+from bianhe.targets.notices import notices_for as target_notices
 from bianhe.zones.models import OrgUnit
 
 
@@ -28,7 +29,8 @@ def home(request):
         .annotate(zones=Count("id"))
         .order_by("parent__code")
     ]
-    notices = notices_for(user)
+    # Reports first (what is due), then this year's targets.
+    notices = notices_for(user) + target_notices(user)
     context = {
         "notices": notices,
         "older_notices": [notice for notice in notices if notice.get("older")],
