@@ -133,10 +133,10 @@ def test_publication_is_audited_happens_once_and_freezes_the_scheme(accepted, sc
     do_publish_run(None, run, source="cli")
     assert AuditLog.objects.filter(action="evaluation.run.publish",
                                    object_id=str(run.pk)).count() == 1
-    with pytest.raises(ValidationError, match="已经发布|已发布"):
+    with pytest.raises(ValidationError, match="已经发布"):
         do_publish_run(None, run, source="cli")
     other = evaluated(scheme)
-    with pytest.raises(ValidationError, match="已有|已发布"):
+    with pytest.raises(ValidationError, match="已有发布"):
         do_publish_run(None, other, source="cli")
     scheme.refresh_from_db()
     assert scheme.is_frozen
@@ -174,13 +174,11 @@ def test_rank_change_and_what_moved_it_come_from_last_years_published_run(accept
     assert mine.movers[0][0] == "TRADE" and mine.movers[0][1] > 0
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda s: s.replace("weights: equal", "weights: {method: ahp, matrix: [[1, 9], "
-                                           "[\"1/9\", 1]]}").replace(
-        "children:\n        - code: GDPG", "children:\n        - code: GDPG"), None),
-])
-def test_a_consistent_two_by_two_ahp_is_accepted(scheme, edit, message):
-    assert parse(edit(SCHEME)).tree.children[1].consistency_ratio == 0
+def test_a_consistent_two_by_two_ahp_is_accepted(scheme):
+    text = SCHEME.replace("weights: equal", 'weights: {method: ahp, matrix: [[1, 9], ["1/9", 1]]}')
+    quality = parse(text).tree.children[1]
+    assert quality.consistency_ratio == 0
+    assert [child.weight for child in quality.children] == pytest.approx([0.9, 0.1])
 
 
 def test_inconsistent_ahp_judgements_are_refused_with_their_line(catalogue):
@@ -197,7 +195,7 @@ def test_inconsistent_ahp_judgements_are_refused_with_their_line(catalogue):
         parse(three)
     assert "CR" in caught.value.message and caught.value.line == three.splitlines().index(
         "    - code: EXTRA") + 1
-    with pytest.raises(ValidationError, match="第%d行" % caught.value.line):
+    with pytest.raises(ValidationError, match=f"第{caught.value.line}行"):
         do_save_scheme(None, three, code="bad", source="cli")
     assert not Scheme.objects.filter(code="bad").exists()
 
@@ -248,3 +246,22 @@ def test_only_the_ministry_administrator_starts_and_publishes(accepted, scheme, 
     with pytest.raises(NotInScope):
         do_publish_run(people["ministry_analyst"], run)
     assert not EvaluationRun.objects.filter(published_at__isnull=False).exists()
+
+
+def test_the_command_line_runs_verifies_and_publishes(accepted, scheme, capsys):
+    from bianhe.cli import main
+
+    assert main(["evaluation", "run", "--year", str(YEAR), "--scheme", "hand", "--quiet",
+                 "--replications", "200"]) == 0
+    out = capsys.readouterr().out
+    run = EvaluationRun.objects.get()
+    assert f"evaluation {run.pk}: {YEAR}" in out and "4 of 20 zones ranked" in out
+    assert main(["evaluation", "verify", str(run.pk)]) == 0
+    assert "results: identical" in capsys.readouterr().out
+    assert main(["evaluation", "publish", str(run.pk)]) == 0
+    assert main(["evaluation", "publish", str(run.pk)]) == 1
+    assert "published already" in capsys.readouterr().err
+    EvaluationRun.objects.filter(pk=run.pk).update(
+        inputs={**run.inputs, "values": [[1.0, 2.0, 3.0], *run.inputs["values"][1:]]})
+    assert main(["evaluation", "verify", str(run.pk)]) == 1
+    assert "CHANGED" in capsys.readouterr().out
