@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import sys
 
@@ -42,6 +41,12 @@ def _today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def _generated_password() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(12)
 
 
 def _say(message: str = "") -> None:
@@ -142,7 +147,7 @@ def cmd_init(args) -> None:
     password = args.admin_password or os.environ.get("BIANHE_ADMIN_PASSWORD") or ""
     generated = not password
     if generated:
-        password = secrets.token_urlsafe(12)
+        password = _generated_password()
     _create_user(args.admin_username, password, Role.MINISTRY_ADMIN, [], "")
     _say(f"administrator: created {args.admin_username}")
     if generated:
@@ -287,7 +292,7 @@ def cmd_user_add(args) -> None:
     password = args.password or os.environ.get("BIANHE_USER_PASSWORD") or ""
     generated = not password
     if generated:
-        password = secrets.token_urlsafe(12)
+        password = _generated_password()
     user = _create_user(args.username, password, args.role, _units(args.scope or []),
                         args.display_name or "")
     _say(f"created {user.username} ({user.get_role_display()})")
@@ -317,7 +322,7 @@ def cmd_user_password(args) -> None:
     password = args.password or os.environ.get("BIANHE_USER_PASSWORD") or ""
     generated = not password
     if generated:
-        password = secrets.token_urlsafe(12)
+        password = _generated_password()
     try:
         do_set_password(None, user, password, source=Source.CLI)
     except ValidationError as exc:
@@ -675,6 +680,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["BIANHE_DEMO"] = "1"
     if needs_django:
         _setup_django()
+    elif command in NO_DJANGO and "numpy" not in sys.modules:
+        # The index engine's matrix products are thin (children × units): one BLAS thread
+        # does them in less CPU time and, on a small machine, less wall time (BENCHMARKS.md).
+        # Set before numpy starts its BLAS; an explicit setting is kept.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = build_parser().parse_args(argv)
     if not needs_django:
         return _run(args)

@@ -70,10 +70,7 @@ class Result:
 
     def table(self) -> pd.DataFrame:
         """One row per unit: every node's score, then ``<code>_rank`` per aggregate node."""
-        out = self.scores.copy()
-        for code in self.ranks.columns:
-            out[f"{code}_rank"] = self.ranks[code]
-        return out
+        return pd.concat([self.scores, self.ranks.add_suffix("_rank")], axis=1)
 
 
 def _as_spec(spec) -> Spec:
