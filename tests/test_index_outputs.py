@@ -193,3 +193,12 @@ def test_round_half_up_known_cases():
     values = np.array([2.675, 1.005, 0.125, -2.5, np.nan, 1e300])
     np.testing.assert_array_equal(round_half_up(values, 2),
                                   [2.68, 1.01, 0.13, -2.5, np.nan, 1e300])
+
+
+def test_a_target_can_be_left_uncapped_in_the_spec():
+    uncapped = {"method": "target", "target": 20.0, "cap_max": False}
+    result = build(spec("reweight", normalise=uncapped), data().assign(gdp=[10, 20, 30, 40.0]))
+    assert result.scores["gdp"].tolist() == [0.0, 1.0, 2.0, 3.0]  # (x − 10) / (20 − 10)
+    capped = build(spec("reweight", normalise={**uncapped, "cap_max": True}),
+                   data().assign(gdp=[10, 20, 30, 40.0]))
+    assert capped.scores["gdp"].tolist() == [0.0, 1.0, 1.0, 1.0]

@@ -263,7 +263,7 @@ def _parse_normalise(value, where) -> dict:
                               "z-score": "zscore", "distance_to_target": "target"})
     out: dict[str, Any] = {"method": method}
     for key, val in raw.items():
-        if key == "clip":
+        if key in ("clip", "cap_max"):
             out[key] = bool(val)
         else:
             out[key] = _number(val, f"{where}.{key}")
