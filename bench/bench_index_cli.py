@@ -122,6 +122,10 @@ def main(argv=None) -> None:
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
+        # As installed: Python's compiled bytecode kept between runs (in the temporary
+        # directory, not in the tree), as pip's install and R's byte-compiled COINr keep it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(cwd / "pycache")
         build = ["index", "build", "--spec", str(SPEC),
                  "--data", str(COINR_DIR / "ASEM_iData.csv"), "--out", str(cwd / "asem.csv")]
         if "a" in parts:

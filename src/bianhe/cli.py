@@ -471,8 +471,9 @@ def _say_index_summary(args, spec, result, decimals, beside, uncertainty) -> Non
          f"{len(spec.aggregates)} aggregates → {args.out} ({precision})")
     top = result.scores[root].dropna().sort_values(ascending=False)
     if len(top):
-        score = top.iloc[0] if decimals is None else round_half_up(top.iloc[:1], decimals).iloc[0]
-        _say(f"first: {top.index[0]} ({score:g})")
+        first = (repr(float(top.iloc[0])) if decimals is None else
+                 f"{round_half_up(top.iloc[:1], decimals).iloc[0]:.{decimals}f}")
+        _say(f"first: {top.index[0]} ({first})")
     _say(f"contributions → {beside['contributions']}; strengths and weaknesses → "
          f"{beside['strengths']}")
     actions = result.missing["action"].value_counts()
