@@ -202,3 +202,16 @@ def test_a_target_can_be_left_uncapped_in_the_spec():
     capped = build(spec("reweight", normalise={**uncapped, "cap_max": True}),
                    data().assign(gdp=[10, 20, 30, 40.0]))
     assert capped.scores["gdp"].tolist() == [0.0, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("name", ["asem.yaml", "hdi.yaml", "zones-demo.yaml"])
+def test_specs_read_with_libyaml_read_as_with_the_python_loader(name):
+    import yaml
+
+    from bianhe.index import spec as spec_module
+
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    assert yaml.load(text, Loader=spec_module._SAFE_LOADER) == yaml.safe_load(text)
+    if hasattr(yaml, "CSafeLoader"):
+        assert spec_module._SAFE_LOADER is yaml.CSafeLoader
+    assert load_spec(EXAMPLES / name) == load_spec(yaml.safe_load(text))
