@@ -151,6 +151,7 @@ def test_file_commands_set_up_no_django_and_write_no_home(tmp_path, args):
                 os.path.join(examples, "zones-demo-data.csv"), "--out", "out.csv"]
     env = {k: v for k, v in os.environ.items()
            if k not in ("BIANHE_HOME", "DJANGO_SETTINGS_MODULE")}
+    env["BIANHE_DATABASE_URL"] = "mysql://nowhere/x"  # refused by Django's set-up only
     # The same sources as this test run (it runs elsewhere: a relative path would not hold).
     source = os.path.dirname(os.path.dirname(bianhe.__file__))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))

@@ -2,6 +2,7 @@
 them, and the files `bianhe index build` writes (names from the spec, rounded scores)."""
 
 import json
+import os
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from bianhe.index.build import build, round_half_up
 from bianhe.index.spec import load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# The team's shared reference data: ../shared beside the checkout, or $BIANHE_SHARED_DIR.
+ASEM_DATA = (Path(os.environ.get("BIANHE_SHARED_DIR")
+                  or Path(__file__).resolve().parents[2] / "shared")
+             / "validation" / "coinr" / "ASEM_iData.csv")
 
 
 def spec(missing, **changes) -> dict:
@@ -215,3 +220,15 @@ def test_specs_read_with_libyaml_read_as_with_the_python_loader(name):
     if hasattr(yaml, "CSafeLoader"):
         assert spec_module._SAFE_LOADER is yaml.CSafeLoader
     assert load_spec(EXAMPLES / name) == load_spec(yaml.safe_load(text))
+
+
+@pytest.mark.skipif(not ASEM_DATA.exists(), reason=f"COINr reference data absent ({ASEM_DATA})")
+def test_the_asem_audit_names_its_incoherent_pillars(tmp_path, capsys):
+    out, audit = tmp_path / "asem.csv", tmp_path / "asem.json"
+    assert main(["index", "build", "--spec", str(EXAMPLES / "asem.yaml"), "--data",
+                 str(ASEM_DATA), "--out", str(out), "--audit", str(audit)]) == 0
+    said = capsys.readouterr().out
+    assert "incoherent: Sust, SusEcFin" in said
+    assert "missing values: 65 cells (65 imputed, 0 reweighted)" in said
+    flags = json.loads(audit.read_text(encoding="utf-8"))["flags"]
+    assert {f["node"] for f in flags if f["code"] == "incoherent"} == {"Sust", "SusEcFin"}

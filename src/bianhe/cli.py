@@ -441,15 +441,18 @@ def cmd_index_build(args) -> None:
         write_table(contributions_table(result, decimals=decimals), beside["contributions"])
         write_table(strengths_table(result, decimals=decimals), beside["strengths"])
         write_table(missing_table(result), beside["missing"])
+        flags = None
         if args.audit:
-            from bianhe.index.audit import write_audit
+            from bianhe.index.audit import audit, write_audit
 
-            write_audit(result, args.audit)
+            report = audit(result)
+            write_audit(result, args.audit, report=report)
+            flags = report["flags"]
         if ranks is not None:
             ranks.to_csv(beside["uncertainty"], index=False)
     except OSError as exc:
         raise CommandError(f"cannot write {exc.filename}: {exc.strerror}") from None
-    _say_index_summary(args, spec, result, decimals, beside, ranks is not None)
+    _say_index_summary(args, spec, result, decimals, beside, ranks is not None, flags)
 
 
 def _index_decimals(args, spec) -> int | None:
@@ -462,7 +465,7 @@ def _index_decimals(args, spec) -> int | None:
     return spec.rank_round if spec.rank_round is not None else 2
 
 
-def _say_index_summary(args, spec, result, decimals, beside, uncertainty) -> None:
+def _say_index_summary(args, spec, result, decimals, beside, uncertainty, flags) -> None:
     from bianhe.index.build import round_half_up
 
     root = spec.root.code
@@ -484,7 +487,9 @@ def _say_index_summary(args, spec, result, decimals, beside, uncertainty) -> Non
     else:
         _say(f"missing values: none (→ {beside['missing']}, empty)")
     if args.audit:
-        _say(f"audit → {args.audit}")
+        incoherent = [f["node"] for f in flags if f["code"] == "incoherent"]
+        _say(f"audit → {args.audit}: {len(flags)} flag(s)"
+             + (f"; incoherent: {', '.join(incoherent)}" if incoherent else ""))
     if uncertainty:
         _say(f"uncertainty ({args.uncertainty} runs, seed {args.seed or 0}): median rank and "
              f"5th–95th percentile rank per unit → {beside['uncertainty']}")

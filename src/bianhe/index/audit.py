@@ -73,9 +73,11 @@ def _matrix(frame: pd.DataFrame) -> dict:
     return {str(r): {str(c): _num(frame.loc[r, c]) for c in frame.columns} for r in frame.index}
 
 
-def write_audit(result, path: str | Path) -> Path:
+def write_audit(result, path: str | Path, *, report: dict | None = None) -> Path:
+    """Write the audit (`report`, or ``audit(result)``) as JSON."""
     path = Path(path)
-    path.write_text(json.dumps(audit(result), indent=2, ensure_ascii=False, default=_default),
+    report = audit(result) if report is None else report
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=_default),
                     encoding="utf-8")
     return path
 
