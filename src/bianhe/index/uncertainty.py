@@ -7,13 +7,16 @@ The method and every formula are in docs/index-uncertainty.md. In short:
   times and recomputes the index ranks of every replication **as arrays**: the spec tree is
   compiled once (leaf matrix units × indicators per alternative, child index lists per node)
   and the R replications are evaluated node by node with matrix products, shape R × units
-  per node. Nothing is rebuilt per replication.
+  per node (TOPSIS nodes too: squared distances to the ideals are products as well).
+  Nothing is rebuilt per replication.
 * :func:`sensitivity` estimates first-order (Saltelli 2010) and total (Jansen 1999) Sobol
-  indices of the mean absolute rank shift, with Saltelli's A, B, A_B^(i) design, the
-  N·(k + 2) model runs evaluated by the same vectorised engine.
+  indices of the mean absolute rank shift, with Saltelli's A, B, A_B^(i) design drawn from
+  a scrambled Sobol sequence (:func:`saltelli_design`, scipy's ``qmc``), the N·(k + 2)
+  model runs evaluated by the same vectorised engine.
 * :func:`run_uncertainty_for_cli` is the table the command line prints.
 
-Pure numpy/pandas, no Django.
+Pure numpy/pandas (scipy for the Sobol points, threadpoolctl for BLAS threads, both
+imported when used), no Django.
 """
 
 from __future__ import annotations
