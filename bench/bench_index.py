@@ -13,7 +13,10 @@ timed with ``time.perf_counter``; one untimed warm-up run first). Parts:
     (COINr: 31.6 ms per replication, ≈ 5 min);
 (d) ``sensitivity()`` for 8 input groups (5 pillar weight groups, index weights,
     normalisation, aggregation) with 1,024 base samples, N·(k + 2) = 10,240 runs —
-    target < 10 s (COINr, N = 100: 69 s).
+    target < 10 s (COINr, N = 100: 69 s);
+(e) ``uncertainty()`` as (c) at the scale of every zone: 2,543 synthetic units × 40
+    indicators in five pillars, 10,000 replications, median of at most 3 runs — target
+    < 30 s.
 
 ``--profile`` adds a cProfile of (a). Usage: ``.venv/bin/python bench/bench_index.py``.
 """
@@ -104,10 +107,10 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--replications", type=int, default=10_000)
     parser.add_argument("--base-samples", type=int, default=1024)
-    parser.add_argument("--only", choices=["a", "b", "c", "d"], action="append")
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e"], action="append")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
-    parts = set(args.only or "abcd")
+    parts = set(args.only or "abcde")
     print(machine())
     spec, data = synthetic()
     print(f"synthetic: {len(data)} units × {len(spec.indicators)} indicators, "
@@ -157,6 +160,21 @@ def main(argv=None):
         report(f"(d) Sobol, 8 inputs, N = {args.base_samples} ({res.runs} runs)", med, times,
                10.0, "69 s at N = 100")
         print(res.indices.round(4).to_string())
+    if "e" in parts:
+        big_spec, big_data = synthetic(units=2543, indicators=40, pillars=5)
+        repeat = min(args.repeat, 3)
+
+        def big():
+            return uncertainty(big_spec, big_data, n=args.replications, seed=0,
+                               weight_noise=0.25, normalisations=("minmax", "zscore", "rank"),
+                               aggregations=("arithmetic", "geometric"))
+        med, times = timed(big, repeat)
+        report(f"(e) uncertainty, 2,543 × 40, {args.replications} replications", med, times,
+               30.0, "not measured")
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"    peak memory of this process so far: {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

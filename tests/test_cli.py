@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+import bianhe
 from bianhe.accounts.models import ApiToken, User
 from bianhe.audit.models import AuditLog
 from bianhe.cli import main
@@ -125,3 +126,47 @@ def test_init_again_keeps_the_edits_an_administrator_made(registry, capsys):
     assert "1 updated" in capsys.readouterr().out
     zone.refresh_from_db()
     assert zone.notes != "管理员补充的说明"
+
+
+NO_DJANGO_CHECK = """
+import sys
+from bianhe.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:  # --help
+    code = exc.code
+loaded = sorted(m for m in sys.modules if m == "django" or m.startswith("django."))
+print("django modules:", len(loaded), loaded[:3])
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["index", "--help"], ["index", "build"]])
+def test_file_commands_set_up_no_django_and_write_no_home(tmp_path, args):
+    """`bianhe index …` and the help work on files only: no Django imported, no ./var,
+    no secret key, nothing written but what was asked for."""
+    examples = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples")
+    if args[-1] == "build":
+        args = [*args, "--spec", os.path.join(examples, "zones-demo.yaml"), "--data",
+                os.path.join(examples, "zones-demo-data.csv"), "--out", "out.csv"]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("BIANHE_HOME", "DJANGO_SETTINGS_MODULE")}
+    env["BIANHE_DATABASE_URL"] = "mysql://nowhere/x"  # refused by Django's set-up only
+    # The same sources as this test run (it runs elsewhere: a relative path would not hold).
+    source = os.path.dirname(os.path.dirname(bianhe.__file__))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-c", NO_DJANGO_CHECK, *args], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "django modules: 0 []" in result.stdout
+    written = sorted(p.name for p in tmp_path.iterdir())
+    expected = (["out.contributions.csv", "out.csv", "out.missing.csv", "out.strengths.csv"]
+                if "build" in args else [])
+    assert written == expected
+
+
+def test_database_commands_still_set_up_django_and_refuse_a_bad_environment(tmp_path):
+    env = {**os.environ, "BIANHE_HOME": str(tmp_path), "BIANHE_DATABASE_URL": "mysql://x/y"}
+    result = subprocess.run([sys.executable, "-m", "bianhe.cli", "check"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "configuration error" in result.stderr

@@ -4,7 +4,7 @@ node or dominate it, on hand-built data."""
 import numpy as np
 import pandas as pd
 
-from bianhe.index.diagnostics import child_flags, pca_variance
+from bianhe.index.diagnostics import child_flags, coherence_flag, pca_variance
 
 
 def test_one_underlying_factor_gives_a_strong_first_component():
@@ -56,3 +56,36 @@ def test_the_audit_file_carries_the_diagnostics(tmp_path):
     economy = audit["nodes_diagnostics"]["ECONOMY"]
     assert 0 < economy["pca"]["first"] <= 1 and isinstance(economy["flags"], list)
     assert set(audit["nodes_diagnostics"]) == {n.code for n in result.spec.aggregates}
+
+
+def test_a_pillar_whose_children_cancel_out_is_flagged_incoherent():
+    from bianhe.index.audit import audit
+    from bianhe.index.build import build
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=40)
+    data = pd.DataFrame({"unit": [f"u{i}" for i in range(40)],
+                         "a": base, "b": -base + 0.3 * rng.normal(size=40),   # against a
+                         "c": base, "d": base + 0.3 * rng.normal(size=40)})  # with c
+    spec = {"unit": "unit", "index": {"code": "I", "children": [
+        {"code": "MIXED", "children": [{"code": "a"}, {"code": "b"}]},
+        {"code": "FINE", "children": [{"code": "c"}, {"code": "d"}]},
+        {"code": "ALONE", "children": [{"code": "e"}]}]}}
+    data["e"] = rng.normal(size=40)
+    report = audit(build(spec, data))
+    assert report["cronbach_alpha"]["MIXED"] < 0 < report["cronbach_alpha"]["FINE"]
+    own = report["nodes_diagnostics"]["MIXED"]["flags"][0]
+    assert own["flag"] == "incoherent" and own["alpha"] < 0
+    assert own["message"].startswith("MIXED is incoherent: Cronbach's alpha of its 2 children")
+    listed = [(f["node"], f["code"]) for f in report["flags"]]
+    assert ("MIXED", "incoherent") in listed
+    assert not [f for f in report["flags"] if f["node"] in ("FINE", "ALONE")]
+    assert all(f["message"] for f in report["flags"])
+
+
+def test_an_undefined_alpha_is_flagged_unless_the_node_has_one_child():
+    assert coherence_flag("P", float("nan"), 3)["flag"] == "coherence_unknown"
+    assert coherence_flag("P", None, 2)["flag"] == "coherence_unknown"
+    assert coherence_flag("P", float("nan"), 1) is None
+    assert coherence_flag("P", 0.0, 2) is None
+    assert coherence_flag("P", -0.01, 2)["flag"] == "incoherent"

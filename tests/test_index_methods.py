@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from bianhe.index import weights
 from bianhe.index.errors import SpecError
-from bianhe.index.normalise import NORMALISERS, normalise
+from bianhe.index.normalise import NORMALISERS, fit_normalisation, normalise
 from bianhe.index.treatment import kurtosis, skewness, transform, treat
 
 # The team's shared reference data (kept outside the project): ../shared beside the
@@ -150,6 +150,53 @@ def test_unknown_method_and_parameters():
         normalise(X, "minmax", direction=2)
     with pytest.raises(SpecError):
         normalise(X, "minmax", low=1, high=0)
+
+
+# --- normalisation: fitted on one set, applied to another --------------------------------
+
+# A method's parameters for the fitting set FIT (values 2 … 10) and either direction.
+FIT = np.array([2.0, 4.0, np.nan, 10.0, 6.0])
+NEW = np.array([0.0, 4.0, 12.0, np.nan])
+PARAMS = {"goalposts": {"min": 0, "max": 20}, "target": {"target": 12.0}}
+PARAMS_DOWN = {"goalposts": {"min": 0, "max": 20}, "target": {"target": 1.0}}
+
+
+@pytest.mark.parametrize("method", NORMALISERS)
+@pytest.mark.parametrize("direction", [1, -1])
+def test_normalising_with_its_own_fitted_statistics_changes_nothing(method, direction):
+    params = (PARAMS if direction == 1 else PARAMS_DOWN).get(method, {})
+    fitted = fit_normalisation(FIT, method, direction=direction, **params)
+    assert isinstance(fitted, dict)
+    np.testing.assert_array_equal(
+        normalise(FIT, method, direction=direction, fitted=fitted, **params),
+        normalise(FIT, method, direction=direction, **params))
+
+
+def test_fitted_statistics_apply_the_fitting_sets_formula_to_new_values():
+    def fitted(method, **params):
+        return normalise(NEW, method, fitted=fit_normalisation(FIT, method, **params), **params)
+
+    # min 2, max 10 of the fitting set, not of the new values
+    np.testing.assert_allclose(fitted("minmax"), [-0.25, 0.25, 1.25, np.nan])
+    mean, sd = 5.5, np.std([2.0, 4.0, 10.0, 6.0], ddof=1)
+    np.testing.assert_allclose(fitted("zscore"), (NEW - mean) / sd)
+    np.testing.assert_allclose(fitted("frontier"), NEW / 10)
+    np.testing.assert_allclose(fitted("ratio_median"), NEW / 5)
+    np.testing.assert_allclose(fitted("target", target=12.0, cap_max=False), (NEW - 2) / 10)
+    np.testing.assert_allclose(fitted("efficacy"), 60 + 40 * (NEW - 2) / 8)
+    # rank and percentile have nothing to learn: relative to the values normalised
+    np.testing.assert_allclose(fitted("rank"), [1, 2, 3, np.nan])
+    np.testing.assert_allclose(fitted("none"), NEW)
+
+
+def test_fitting_checks_the_data_and_the_columns_are_counted():
+    with pytest.raises(SpecError, match="must exceed the lowest"):
+        fit_normalisation(FIT, "target", target=1.0)
+    x = np.column_stack([FIT, FIT * 2])
+    fits = fit_normalisation(x, "minmax", direction=[1, -1], names=["a", "b"])
+    assert fits == [{"min": 2.0, "max": 10.0}, {"min": -20.0, "max": -4.0}]
+    with pytest.raises(SpecError, match="1 fitted statistics for 2 columns"):
+        normalise(x, "minmax", fitted=fits[:1])
 
 
 # --- normalisation: properties ------------------------------------------------------------

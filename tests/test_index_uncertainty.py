@@ -12,7 +12,9 @@ from bianhe.index.spec import load_spec
 from bianhe.index.uncertainty import (
     rank_rows,
     run_uncertainty_for_cli,
+    saltelli_design,
     sensitivity,
+    sobol_indices,
     uncertainty,
 )
 
@@ -164,11 +166,13 @@ def test_cli_table():
 def test_bad_arguments():
     spec, data = make()
     with pytest.raises(SpecError):
-        uncertainty(spec, data, n=5, aggregations=("topsis",))
+        uncertainty(spec, data, n=5, aggregations=("median",))
     with pytest.raises(SpecError):
         uncertainty(spec, data, n=5, weight_noise=1.5)
     with pytest.raises(SpecError):
         sensitivity(spec, data, base_samples=8, inputs=["weights:nope"])
+    with pytest.raises(SpecError, match="sampling"):
+        sensitivity(spec, data, base_samples=8, sampling="latin")
 
 
 def _toy_one_input(units=30, seed=2):
@@ -216,3 +220,69 @@ def test_sobol_reproducible_and_bootstrap():
     unit = sensitivity(spec, data, base_samples=64, output="U001",
                        inputs=["weights:Index"])
     assert unit.indices.shape[0] == 1
+
+
+@pytest.mark.parametrize("where", ["root", "pillars", "both"])
+def test_topsis_without_noise_equals_build(where):
+    """TOPSIS nodes (ideals learnt over the units, weights renormalised over a unit's
+    available children) give build()'s ranks, with missing values too."""
+    spec, data = make(missing=0.1)
+    raw = {"unit": "u", "nodes": [
+        {"code": "Index", "aggregation": "topsis" if where != "pillars" else "arithmetic"},
+        *[{"code": f"P{p}", "parent": "Index", "weight": 1 + p,
+           "aggregation": "topsis" if where != "root" else "arithmetic"} for p in range(3)],
+        *[{"code": f"i{k}", "parent": f"P{k // 4}", "direction": -1 if k % 3 == 0 else 1,
+           "weight": 1 + k % 2} for k in range(12)]]}
+    spec = load_spec(raw)
+    res = uncertainty(spec, data, n=20, weight_noise=0.0, all_nodes=True)
+    nominal = build(spec, data)
+    for node in ("Index", "P0", "P1", "P2"):
+        expected = nominal.ranks[node].to_numpy(float)
+        got = res.ranks if node == "Index" else res.node_ranks[node]
+        np.testing.assert_array_equal(got, np.broadcast_to(expected, got.shape))
+    np.testing.assert_allclose(res.scores, np.broadcast_to(
+        nominal.scores["Index"].to_numpy(float), res.scores.shape), rtol=1e-12, atol=1e-12)
+    # With noise the ranks move, and the sensitivity analysis runs on the same model.
+    noisy = uncertainty(spec, data, n=200, seed=1)
+    assert (noisy.summary["p95_rank"] > noisy.summary["p5_rank"]).any()
+    assert sensitivity(spec, data, base_samples=64).indices["ST"].notna().all()
+
+
+def test_topsis_as_an_alternative_for_every_node():
+    spec, data = make()
+    res = uncertainty(spec, data, n=50, aggregations=("arithmetic", "topsis"), seed=3)
+    assert set(res.inputs["aggregation"]) == {"arithmetic", "topsis"}
+    topsis = res.inputs["aggregation"].to_numpy() == "topsis"
+    assert np.nanmax(res.scores[topsis]) <= 1.0 and np.nanmin(res.scores[topsis]) >= 0.0
+
+
+@pytest.mark.parametrize("sampling", ["sobol", "random"])
+def test_sobol_estimates_of_an_additive_linear_model(sampling):
+    """y = Σ a_i u_i with independent U(0, 1) inputs: S_i = S_Ti = a_i² / Σ a_j² (and a
+    group's index is the sum of its members')."""
+    a = np.array([4.0, 2.0, 1.0, 0.0, 1.0])
+    groups = [[0], [1], [2], [3], [4]]
+    n = 4096
+    u = saltelli_design(n, 5, groups, seed=11, sampling=sampling)
+    assert u.shape == (n * 7, 5) and u.min() >= 0 and u.max() < 1
+    s, st, var = sobol_indices(u @ a, len(groups), n)
+    exact = a ** 2 / (a ** 2).sum()
+    tolerance = 0.01 if sampling == "sobol" else 0.05
+    np.testing.assert_allclose(s, exact, atol=tolerance)
+    np.testing.assert_allclose(st, exact, atol=tolerance)
+    assert var == pytest.approx((a ** 2).sum() / 12, rel=0.05)
+    grouped = sobol_indices(saltelli_design(n, 5, [[0, 1], [2, 3, 4]], seed=11,
+                                            sampling=sampling) @ a, 2, n)[1]
+    np.testing.assert_allclose(grouped, [exact[:2].sum(), exact[2:].sum()], atol=tolerance)
+
+
+def test_sobol_points_are_seeded_and_spread_more_evenly_than_random_ones():
+    one = saltelli_design(256, 3, [[0]], seed=5)
+    np.testing.assert_array_equal(one, saltelli_design(256, 3, [[0]], seed=5))
+    assert not np.array_equal(one, saltelli_design(256, 3, [[0]], seed=6))
+
+    def worst_gap(points):  # the largest deviation of a coordinate's mean from 1/2
+        return np.abs(points[:512].mean(axis=0) - 0.5).max()
+
+    assert worst_gap(one) < worst_gap(saltelli_design(256, 3, [[0]], seed=5,
+                                                      sampling="random"))

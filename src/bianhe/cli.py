@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import sys
 
@@ -42,6 +41,12 @@ def _today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def _generated_password() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(12)
 
 
 def _say(message: str = "") -> None:
@@ -147,7 +152,7 @@ def cmd_init(args) -> None:
     password = args.admin_password or os.environ.get("BIANHE_ADMIN_PASSWORD") or ""
     generated = not password
     if generated:
-        password = secrets.token_urlsafe(12)
+        password = _generated_password()
     _create_user(args.admin_username, password, Role.MINISTRY_ADMIN, [], "")
     _say(f"administrator: created {args.admin_username}")
     if generated:
@@ -298,7 +303,7 @@ def cmd_user_add(args) -> None:
     password = args.password or os.environ.get("BIANHE_USER_PASSWORD") or ""
     generated = not password
     if generated:
-        password = secrets.token_urlsafe(12)
+        password = _generated_password()
     user = _create_user(args.username, password, args.role, _units(args.scope or []),
                         args.display_name or "")
     _say(f"created {user.username} ({user.get_role_display()})")
@@ -328,7 +333,7 @@ def cmd_user_password(args) -> None:
     password = args.password or os.environ.get("BIANHE_USER_PASSWORD") or ""
     generated = not password
     if generated:
-        password = secrets.token_urlsafe(12)
+        password = _generated_password()
     try:
         do_set_password(None, user, password, source=Source.CLI)
     except ValidationError as exc:
@@ -421,15 +426,25 @@ def cmd_index_build(args) -> None:
     """Build a composite index from a YAML spec and a data CSV (no database involved)."""
     from pathlib import Path
 
-    from bianhe.index.audit import write_audit
     from bianhe.index.build import build
     from bianhe.index.errors import SpecError
-    from bianhe.index.io import read_data, write_results
+    from bianhe.index.io import (
+        contributions_table,
+        missing_table,
+        read_data,
+        strengths_table,
+        write_results,
+        write_table,
+    )
     from bianhe.index.spec import load_spec
 
     if args.uncertainty is not None and args.uncertainty < 1:
         raise CommandError("--uncertainty needs a number of runs of at least 1")
-    uncertainty_out = Path(args.out).with_suffix(".uncertainty.csv")
+    if args.decimals is not None and not 0 <= args.decimals <= 12:
+        raise CommandError("--decimals needs a whole number from 0 to 12")
+    out = Path(args.out)
+    beside = {name: out.with_suffix(f".{name}.csv")
+              for name in ("contributions", "strengths", "missing", "uncertainty")}
     try:
         spec = load_spec(args.spec)
         data = read_data(args.data, spec)
@@ -441,25 +456,64 @@ def cmd_index_build(args) -> None:
             ranks = run_uncertainty_for_cli(spec, data, args.uncertainty, args.seed or 0)
     except SpecError as exc:
         raise CommandError(f"index not built: {exc}") from None
+    decimals = _index_decimals(args, spec)
     try:
-        write_results(result, args.out)
+        write_results(result, out, decimals=decimals)
+        write_table(contributions_table(result, decimals=decimals), beside["contributions"])
+        write_table(strengths_table(result, decimals=decimals), beside["strengths"])
+        write_table(missing_table(result), beside["missing"])
+        flags = None
         if args.audit:
-            write_audit(result, args.audit)
+            from bianhe.index.audit import audit, write_audit
+
+            report = audit(result)
+            write_audit(result, args.audit, report=report)
+            flags = report["flags"]
         if ranks is not None:
-            ranks.to_csv(uncertainty_out, index=False)
+            ranks.to_csv(beside["uncertainty"], index=False)
     except OSError as exc:
         raise CommandError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    _say_index_summary(args, spec, result, decimals, beside, ranks is not None, flags)
+
+
+def _index_decimals(args, spec) -> int | None:
+    """Scores are written rounded half up: --decimals, else the decimals the spec ranks on
+    (rank_round), else 2; --full-precision writes them as computed."""
+    if args.full_precision:
+        return None
+    if args.decimals is not None:
+        return args.decimals
+    return spec.rank_round if spec.rank_round is not None else 2
+
+
+def _say_index_summary(args, spec, result, decimals, beside, uncertainty, flags) -> None:
+    from bianhe.index.build import round_half_up
+
     root = spec.root.code
-    top = result.scores[root].dropna().sort_values(ascending=False)
+    precision = "full precision" if decimals is None else f"scores to {decimals} decimals"
     _say(f"index {root}: {len(result.scores)} units, {len(spec.indicators)} indicators, "
-         f"{len(spec.aggregates)} aggregates → {args.out}")
+         f"{len(spec.aggregates)} aggregates → {args.out} ({precision})")
+    top = result.scores[root].dropna().sort_values(ascending=False)
     if len(top):
-        _say(f"first: {top.index[0]} ({top.iloc[0]:.4g})")
+        first = (repr(float(top.iloc[0])) if decimals is None else
+                 f"{round_half_up(top.iloc[:1], decimals).iloc[0]:.{decimals}f}")
+        _say(f"first: {top.index[0]} ({first})")
+    _say(f"contributions → {beside['contributions']}; strengths and weaknesses → "
+         f"{beside['strengths']}")
+    actions = result.missing["action"].value_counts()
+    if len(result.missing):
+        cells = "1 cell" if len(result.missing) == 1 else f"{len(result.missing)} cells"
+        _say(f"missing values: {cells} ({actions.get('imputed', 0)} "
+             f"imputed, {actions.get('reweighted', 0)} reweighted) → {beside['missing']}")
+    else:
+        _say(f"missing values: none (→ {beside['missing']}, empty)")
     if args.audit:
-        _say(f"audit → {args.audit}")
-    if ranks is not None:
+        incoherent = [f["node"] for f in flags if f["code"] == "incoherent"]
+        _say(f"audit → {args.audit}: {len(flags)} flag(s)"
+             + (f"; incoherent: {', '.join(incoherent)}" if incoherent else ""))
+    if uncertainty:
         _say(f"uncertainty ({args.uncertainty} runs, seed {args.seed or 0}): median rank and "
-             f"5th–95th percentile rank per unit → {uncertainty_out}")
+             f"5th–95th percentile rank per unit → {beside['uncertainty']}")
 
 
 def cmd_manage(args) -> None:
@@ -471,9 +525,24 @@ def cmd_manage(args) -> None:
 # --- argument parsing ------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from bianhe.roles import Role
+class _RoleNames:
+    """The role codes, read from :mod:`bianhe.roles` (which imports Django) only when argparse
+    checks a value or prints them, so that building the parser needs no Django."""
 
+    def _values(self) -> list[str]:
+        from bianhe.roles import Role
+
+        return list(Role.values)
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __contains__(self, value) -> bool:
+        return value in self._values()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; importable and usable without Django."""
     parser = argparse.ArgumentParser(
         prog="bianhe",
         description="Bianhe (边合): the platform for border and cross-border economic "
@@ -522,7 +591,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="user_command", metavar="ACTION", required=True)
     p = user.add_parser("add", help="add a user with a role and a scope")
     p.add_argument("username")
-    p.add_argument("--role", required=True, choices=Role.values)
+    p.add_argument("--role", required=True, choices=_RoleNames(), metavar="ROLE",
+                   help="one of %(choices)s")
     p.add_argument("--scope", action="append", metavar="CODE",
                    help="org unit code (e.g. CN-XJ, BECZ-XJ-01); repeat for observers")
     p.add_argument("--display-name")
@@ -584,7 +654,10 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="composite indices").add_subparsers(
         dest="index_command", metavar="ACTION", required=True)
     p = index.add_parser("build", help="build a composite index from a YAML spec and a data "
-                         "CSV; write scores and ranks per unit")
+                         "CSV; write scores and ranks per unit, and beside them (OUT with the "
+                         "suffixes .contributions.csv, .strengths.csv, .missing.csv) each "
+                         "node's contribution, each unit's strengths and weaknesses and each "
+                         "missing value and what was done with it")
     p.add_argument("--spec", required=True, metavar="SPEC.yaml")
     p.add_argument("--data", required=True, metavar="DATA.csv",
                    help="one row per unit, one column per indicator")
@@ -595,6 +668,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Monte Carlo runs of an uncertainty analysis (weights ±25 %%); "
                         "writes OUT with the suffix .uncertainty.csv")
     p.add_argument("--seed", type=int, metavar="S", help="random seed for --uncertainty")
+    precision = p.add_mutually_exclusive_group()
+    precision.add_argument("--decimals", type=int, metavar="D",
+                           help="round the scores written half up to D decimals (default: "
+                                "the spec's rank_round, else 2)")
+    precision.add_argument("--full-precision", action="store_true",
+                           help="write the scores as computed, not rounded")
     p.set_defaults(func=cmd_index_build)
 
     p = sub.add_parser("manage", help="run a Django management command",
@@ -612,24 +691,52 @@ def entry() -> None:
     sys.exit(main())
 
 
+#: Subcommand groups that work on files only: no Django, no database, no BIANHE_HOME, no
+#: secret key (and so a start-up of a fraction of a second). Every other subcommand sets up
+#: Django first; a new group that needs the database needs nothing added here.
+NO_DJANGO = frozenset({"index"})
+
+
+def _subcommand(argv: list[str]) -> str | None:
+    """The first word of the command line that is not an option (None for `bianhe --help`).
+    The top-level parser has no option that takes a value, so this is the subcommand."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["demo"]:
+    command = _subcommand(argv)
+    needs_django = command is not None and command not in NO_DJANGO
+    if command == "demo":
         # Before Django reads its settings: every page then carries the demo banner.
         os.environ["BIANHE_DEMO"] = "1"
-    _setup_django()
+    if needs_django:
+        _setup_django()
+    elif command in NO_DJANGO and "numpy" not in sys.modules:
+        # The index engine's matrix products are thin (children × units): one BLAS thread
+        # does them in less CPU time and, on a small machine, less wall time (BENCHMARKS.md).
+        # Set before numpy starts its BLAS; an explicit setting is kept.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    args = build_parser().parse_args(argv)
+    if not needs_django:
+        return _run(args)
     from django.utils import translation
 
-    args = build_parser().parse_args(argv)
     # The command line speaks English (operators' logs); the web UI is Chinese first.
     with translation.override("en"):
-        try:
-            code = args.func(args)
-        except CommandError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-        except KeyboardInterrupt:
-            return EXIT_ERROR
+        return _run(args)
+
+
+def _run(args) -> int:
+    """Run the subcommand; a command may return its own exit code (verify: 1 when a run
+    does not recompute identically)."""
+    try:
+        code = args.func(args)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
     return code if isinstance(code, int) else 0
 
 

@@ -6,8 +6,10 @@
   α = k/(k−1) · (1 − Σ_j var(x_j) / var(Σ_j x_j)), sample variances; NaN when k < 2 or
   fewer than 2 complete units;
 - per aggregate node, the variance its children's first principal component explains, and
-  flags for children negatively correlated with their node or a sibling, or dominating it
-  (:mod:`bianhe.index.diagnostics`).
+  flags: the node incoherent (α < 0) or its coherence unknown (α undefined with two or more
+  children), children negatively correlated with their node or a sibling, or dominating it
+  (:mod:`bianhe.index.diagnostics`); ``flags`` lists them all, each with a code and a plain
+  message.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bianhe.index.diagnostics import diagnostics
+from bianhe.index.diagnostics import diagnostics, flag_list
 
 
 def cronbach_alpha(x: pd.DataFrame | np.ndarray) -> float:
@@ -44,6 +46,7 @@ def audit(result) -> dict:
     alpha = {}
     for node in spec.aggregates:
         alpha[node.code] = cronbach_alpha(scores[[c.code for c in node.children]])
+    nodes = diagnostics(spec, scores, result.weights, alpha)
     return {
         "index": spec.root.code,
         "units": len(scores),
@@ -54,7 +57,8 @@ def audit(result) -> dict:
             "spearman": _matrix(correlations(scores, "spearman")),
         },
         "cronbach_alpha": {k: _num(v) for k, v in alpha.items()},
-        "nodes_diagnostics": diagnostics(spec, scores, result.weights),
+        "nodes_diagnostics": nodes,
+        "flags": flag_list(nodes),
         "treatment": {code: {k: _num(v) if isinstance(v, float) else v
                              for k, v in vars(rec).items()}
                       for code, rec in result.treatment.items()},
@@ -69,9 +73,11 @@ def _matrix(frame: pd.DataFrame) -> dict:
     return {str(r): {str(c): _num(frame.loc[r, c]) for c in frame.columns} for r in frame.index}
 
 
-def write_audit(result, path: str | Path) -> Path:
+def write_audit(result, path: str | Path, *, report: dict | None = None) -> Path:
+    """Write the audit (`report`, or ``audit(result)``) as JSON."""
     path = Path(path)
-    path.write_text(json.dumps(audit(result), indent=2, ensure_ascii=False, default=_default),
+    report = audit(result) if report is None else report
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=_default),
                     encoding="utf-8")
     return path
 

@@ -28,7 +28,7 @@ import pandas as pd
 from bianhe.index import weights as weight_methods
 from bianhe.index.errors import SpecError
 from bianhe.index.explain import contributions, quartile_members
-from bianhe.index.normalise import normalise
+from bianhe.index.normalise import fit_normalisation, normalise
 from bianhe.index.prepare import (
     CheckedData,
     Layout,
@@ -36,6 +36,7 @@ from bianhe.index.prepare import (
     impute,
     learn_imputation,
     learn_treatment,
+    missing_cells,
     transformed,
     treatment_bounds,
 )
@@ -59,6 +60,9 @@ class Result:
     prepared: pd.DataFrame | None = None  # indicator values after imputation and treatment
     rank_change: pd.DataFrame | None = None  # previous rank − rank (positive: moved up)
     estimator: CompositeIndex | None = None
+    # One row per missing value: unit, indicator, name, action (imputed / reweighted), how,
+    # value filled in (prepare.missing_cells).
+    missing: pd.DataFrame | None = None
 
     @property
     def index_code(self) -> str:
@@ -66,10 +70,7 @@ class Result:
 
     def table(self) -> pd.DataFrame:
         """One row per unit: every node's score, then ``<code>_rank`` per aggregate node."""
-        out = self.scores.copy()
-        for code in self.ranks.columns:
-            out[f"{code}_rank"] = self.ranks[code]
-        return out
+        return pd.concat([self.scores, self.ranks.add_suffix("_rank")], axis=1)
 
 
 def _as_spec(spec) -> Spec:
@@ -110,19 +111,21 @@ class CompositeIndex:
         return self
 
     def _fit(self, spec: Spec, layout: Layout, data: pd.DataFrame):
-        """Fit; return the checked input and its values before treatment (build reuses them
-        instead of checking and preparing the same data a second time)."""
+        """Fit; return the checked input, its values after imputation, and after the
+        transforms (before treatment): build reuses them instead of checking and preparing
+        the same data a second time."""
         inp = CheckedData.read(spec, layout, data)
         self.spec_ = spec
         self.feature_names_in_ = np.array(spec.columns_needed(), dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.imputation_ = learn_imputation(spec, layout, inp)
-        values = transformed(layout, impute(spec, layout, inp, self.imputation_))
+        imputed = impute(spec, layout, inp, self.imputation_)
+        values = transformed(layout, imputed)
         self.treatment_, treated = learn_treatment(spec, layout, values)
         self.treatment_bounds_ = treatment_bounds(layout, self.treatment_, values, treated)
         self.normalisation_ = _learn_normalisations(spec, layout, treated)
         self._fit_aggregation(spec, layout, inp.units, self._normalise(layout, treated))
-        return inp, values
+        return inp, imputed, values
 
     def _fit_aggregation(self, spec: Spec, layout: Layout, units: pd.Index,
                          normalised: np.ndarray) -> None:
@@ -156,16 +159,8 @@ class CompositeIndex:
             raise ValueError("this CompositeIndex is not fitted yet; call fit first")
 
     def _normalise(self, layout: Layout, values: np.ndarray) -> np.ndarray:
-        """Normalised indicators (rows); min–max for all its indicators at once."""
-        learnt = [self.normalisation_[code] for code in layout.codes]
-        out = np.empty_like(values)
-        rows = [i for i, lt in enumerate(learnt) if lt["method"] == "minmax"]
-        if rows:
-            out[rows] = _apply_minmax([learnt[i] for i in rows], values[rows])
-        for i, lt in enumerate(learnt):
-            if lt["method"] != "minmax":
-                out[i] = _apply_normalisation(values[i], lt, layout.codes[i])
-        return out
+        """Normalised indicators (rows), with the fitted statistics."""
+        return _apply_normalisations(layout, self.normalisation_, values)
 
     def _apply(self, layout: Layout, units: pd.Index, values: np.ndarray):
         """(prepared values, scores of every node, per-node effective weights per unit), from
@@ -222,7 +217,7 @@ def build(spec, data: pd.DataFrame, *, previous=None) -> Result:
     est = CompositeIndex(spec)
     spec = _as_spec(spec)
     layout = Layout.of(spec)
-    inp, values = est._fit(spec, layout, data)
+    inp, imputed, values = est._fit(spec, layout, data)
     prepared, scores, unit_weights = est._apply(layout, inp.units, values)
     score_frame = inp.frame(scores, layout.order_index)
     ranks = rank_table(spec, score_frame)
@@ -241,147 +236,65 @@ def build(spec, data: pd.DataFrame, *, previous=None) -> Result:
         prepared=inp.frame(prepared, layout.codes_index),
         rank_change=_rank_change(spec, ranks, previous) if previous is not None else None,
         estimator=est,
+        missing=missing_cells(spec, layout, inp, imputed, est.imputation_),
     )
 
 
 # --- normalisation -----------------------------------------------------------------------
 
-# normalise() checks these methods' parameters and refuses infinite values, nothing else
-# about the data (normalise.py); the other methods' checks depend on the data.
-_CHECKS_PARAMETERS_ONLY = ("minmax", "zscore", "rank", "percentile", "goalposts")
+
+def _normalisation_groups(spec: Spec, layout: Layout) -> list[tuple[str, dict, list[int]]]:
+    """(method, parameters, rows): indicators normalised alike, in order of first use, so
+    that each group is one call of fit_normalisation() and of normalise()."""
+    groups: dict = {}
+    for i, ind in enumerate(layout.indicators):
+        nspec = spec.normalise_for(ind)
+        method = nspec.pop("method")
+        key = (method, tuple(sorted(nspec.items())))
+        groups.setdefault(key, (method, nspec, []))[2].append(i)
+    return list(groups.values())
 
 
 def _learn_normalisations(spec: Spec, layout: Layout, values: np.ndarray) -> dict:
-    """Every indicator's normalisation parameters, indicator by indicator (so that the first
-    indicator with a problem is the one named); min–max ranges all at once."""
-    nspecs = [spec.normalise_for(ind) for ind in layout.indicators]
-    ranges = _minmax_ranges(layout, nspecs, values)
-    infinite = np.isinf(values).any(axis=1)
-    passed: set = set()
+    """Every indicator's normalisation: method, direction, parameters and the statistics
+    fit_normalisation() takes from the data. When several indicators cannot be normalised,
+    the first in the spec's order is the one named."""
     learnt = {}
-    for i, (ind, nspec) in enumerate(zip(layout.indicators, nspecs, strict=True)):
-        if i in ranges:
-            params = {k: v for k, v in nspec.items() if k != "method"}
-            out = {"method": "minmax", "direction": ind.direction, "params": params,
-                   "stats": ranges[i]}
-        else:
-            out = _normalisation_stats(nspec, ind.direction, values[i])
-        _check_normalisation(out, values[i], infinite[i], passed, ind.code)
-        learnt[ind.code] = out
-    return learnt
+    failures = []
+    for method, params, rows in _normalisation_groups(spec, layout):
+        inds = [layout.indicators[i] for i in rows]
+        codes = [ind.code for ind in inds]
+        directions = np.array([ind.direction for ind in inds], dtype=float)
+        try:
+            fitted = fit_normalisation(values[rows].T, method, direction=directions,
+                                       names=codes, **params)
+        except SpecError as exc:
+            at = codes.index(exc.where) if exc.where in codes else 0
+            failures.append((rows[at], exc))
+            continue
+        for ind, fit in zip(inds, fitted, strict=True):
+            learnt[ind.code] = {"method": method, "direction": ind.direction,
+                                "params": params, "fitted": fit}
+    if failures:
+        raise min(failures, key=lambda failure: failure[0])[1]
+    return {code: learnt[code] for code in layout.codes}
 
 
-def _minmax_ranges(layout: Layout, nspecs: list[dict], values: np.ndarray) -> dict:
-    """Row → (min, max) of direction × values over the observed values, for min–max rows."""
-    rows = [i for i, nspec in enumerate(nspecs) if nspec["method"] == "minmax"]
-    if not rows or values.shape[1] == 0:
-        return {}
-    d = np.array([layout.indicators[i].direction for i in rows], dtype=float)
-    y = d[:, None] * values[rows]
-    lo, hi = np.fmin.reduce(y, axis=1), np.fmax.reduce(y, axis=1)  # NaN: none observed
-    return {i: (float(a), float(b)) for i, a, b in zip(rows, lo, hi, strict=True)}
-
-
-def _normalisation_stats(nspec: dict, direction: int, col: np.ndarray) -> dict:
-    method = nspec["method"]
-    params = {k: v for k, v in nspec.items() if k != "method"}
-    learnt: dict = {"method": method, "direction": direction, "params": params}
-    obs = col[~np.isnan(col)]
-    y = direction * obs
-    if method == "minmax":
-        learnt["stats"] = (float(y.min()), float(y.max())) if y.size else (np.nan, np.nan)
-    elif method == "zscore":
-        learnt["stats"] = ((float(y.mean()), float(y.std(ddof=1))) if y.size >= 2
-                           else (np.nan, np.nan))
-    elif method in ("ratio_mean", "ratio_median"):
-        learnt["stats"] = float(np.mean(obs) if method == "ratio_mean" else np.median(obs))
-    elif method == "frontier":
-        learnt["stats"] = float(obs.max() if direction == 1 else obs.min())
-    elif method == "target":
-        learnt["stats"] = float(obs.min() if direction == 1 else obs.max())
-    elif method == "efficacy":
-        p = dict(params)
-        p.setdefault("worst", float(obs.min() if direction == 1 else obs.max()))
-        p.setdefault("best", float(obs.max() if direction == 1 else obs.min()))
-        learnt["fixed"] = "worst" in params or "best" in params
-        learnt["params"] = p
-    # Fixed-parameter methods (goalposts) and rank/percentile (relative to the data being
-    # transformed) need nothing learnt.
-    return learnt
-
-
-def _check_normalisation(learnt: dict, col: np.ndarray, infinite: bool, passed: set,
-                         code: str) -> None:
-    """Run normalise() on the fitting data for its checks (goalposts or target bounds, the
-    conditions of frontier/ratio …). A method that only checks its parameters is run once
-    per parameter set, on no values, unless this column has an infinite value."""
-    method = learnt["method"]
-    if method == "none":
-        return
-    params = _their_params(learnt)
-    key = None
-    if method in _CHECKS_PARAMETERS_ONLY and not infinite:
-        key = (method, tuple(sorted(params.items())))
-        if key in passed:
-            return
-        col = col[:0]
-    normalise(col, method, direction=learnt["direction"], names=[code], **params)
-    if key is not None:
-        passed.add(key)
-
-
-def _their_params(learnt: dict) -> dict:
-    params = dict(learnt["params"])
-    if learnt["method"] == "efficacy" and not learnt.get("fixed"):
-        params.pop("worst", None)
-        params.pop("best", None)
-    return params
-
-
-def _apply_minmax(learnt: list[dict], values: np.ndarray) -> np.ndarray:
-    """Min–max for several rows at once: the same arithmetic, element by element, as
-    :func:`_apply_normalisation` (a row with max ≤ min: NaN)."""
-    d = np.array([lt["direction"] for lt in learnt], dtype=float)[:, None]
-    lo, hi = (np.array(s, dtype=float)[:, None] for s in zip(*(lt["stats"] for lt in learnt),
-                                                             strict=True))
-    low = np.array([lt["params"].get("low", 0.0) for lt in learnt], dtype=float)[:, None]
-    high = np.array([lt["params"].get("high", 1.0) for lt in learnt], dtype=float)[:, None]
-    with np.errstate(all="ignore"):
-        out = (d * values - lo) / (hi - lo) * (high - low) + low
-    out[~(hi > lo)[:, 0]] = np.nan
+def _apply_normalisations(layout: Layout, learnt: dict, values: np.ndarray) -> np.ndarray:
+    """Normalised indicators (rows) with the learnt statistics: one normalise() per group."""
+    out = np.empty_like(values)
+    groups: dict = {}
+    for i, code in enumerate(layout.codes):
+        lt = learnt[code]
+        key = (lt["method"], tuple(sorted(lt["params"].items())))
+        groups.setdefault(key, (lt["method"], lt["params"], []))[2].append(i)
+    for method, params, rows in groups.values():
+        lts = [learnt[layout.codes[i]] for i in rows]
+        directions = np.array([lt["direction"] for lt in lts], dtype=float)
+        out[rows] = normalise(values[rows].T, method, direction=directions,
+                              names=[layout.codes[i] for i in rows],
+                              fitted=[lt["fitted"] for lt in lts], **params).T
     return out
-
-
-def _apply_normalisation(col: np.ndarray, learnt: dict, code: str) -> np.ndarray:
-    method, d, p = learnt["method"], learnt["direction"], learnt["params"]
-    stats = learnt.get("stats")
-    with np.errstate(all="ignore"):
-        if method == "none":
-            return d * col
-        if method == "minmax":
-            return _apply_minmax([learnt], col[None, :])[0]
-        if method == "zscore":
-            mu, sd = stats
-            if not sd > 0:
-                return np.full(col.shape, np.nan)
-            return (d * col - mu) / sd * p.get("sd", 1.0) + p.get("mean", 0.0)
-        if method in ("ratio_mean", "ratio_median"):
-            return col / stats if d == 1 else stats / col
-        if method == "frontier":
-            return col / stats if d == 1 else stats / col
-        if method == "target":
-            worst, target = stats, p["target"]
-            y = (col - worst) / (target - worst) if d == 1 else (worst - col) / (worst - target)
-            return np.where(y > 1.0, 1.0, y) if p.get("cap_max", True) else y
-        if method == "efficacy":
-            worst, best = p["worst"], p["best"]
-            if best == worst:
-                return np.full(col.shape, np.nan)
-            y = p.get("floor", 60.0) + p.get("span", 40.0) * (col - worst) / (best - worst)
-            if learnt.get("fixed"):
-                y = np.clip(y, p.get("floor", 60.0), p.get("floor", 60.0) + p.get("span", 40.0))
-            return y
-    return normalise(col, method, direction=d, names=[code], **p)
 
 
 # --- weights and aggregation -------------------------------------------------------------
@@ -482,19 +395,41 @@ def rank_values(values: pd.Series, *, ties: str = "competition",
 
 
 def round_half_up(values, decimals: int):
-    """Round half away from zero on the shortest decimal representation (as published)."""
-    from decimal import ROUND_HALF_UP, Decimal
+    """Round half away from zero on the shortest decimal representation (as published).
+
+    Exact decimal rounding (``Decimal(repr(x))``) for the values near a tie — those whose
+    scaled value has a fraction within 1e-6 of one half, or is too large for a float to hold
+    its units — and ``numpy.round`` for the rest: away from a tie both give the float
+    nearest the same decimal (``numpy.round`` divides a whole number by 10^decimals, a
+    correctly rounded division), so the result is the same as rounding every value with
+    ``Decimal``, much faster on large tables.
+    """
+    if isinstance(values, pd.Series):
+        return pd.Series(round_half_up(values.to_numpy(dtype=float), decimals),
+                         index=values.index, name=values.name)
+    arr = np.asarray(values, dtype=float)
+    with np.errstate(all="ignore"):
+        out = np.round(arr, decimals)
+        scaled = np.abs(arr) * 10.0 ** decimals
+        near_tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+        exact = np.isfinite(arr) & (near_tie | (scaled >= 2.0 ** 52))
+    if exact.any():
+        out[exact] = _round_decimal(arr[exact], decimals)
+    return out
+
+
+def _round_decimal(values: np.ndarray, decimals: int) -> np.ndarray:
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
     quantum = Decimal(1).scaleb(-decimals)
 
-    def one(x):
-        if x is None or not np.isfinite(x):
+    def one(x: float) -> float:
+        try:
+            return float(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP))
+        except InvalidOperation:  # more digits than Decimal's 28: a whole number already
             return x
-        return float(Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP))
 
-    if isinstance(values, pd.Series):
-        return values.map(one)
-    return np.vectorize(one, otypes=[float])(np.asarray(values, dtype=float))
+    return np.array([one(x) for x in values.tolist()], dtype=float)
 
 
 def _rank_change(spec: Spec, ranks: pd.DataFrame, previous) -> pd.DataFrame:

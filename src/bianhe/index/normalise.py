@@ -32,6 +32,7 @@ NORMALISERS = (
     "ratio_mean",
     "ratio_median",
     "efficacy",
+    "none",
 )
 
 # name → {parameter: (default, per column)}; per-column parameters accept a scalar or an
@@ -58,7 +59,39 @@ _PARAMS: dict[str, dict[str, tuple[object, bool]]] = {
         "worst": (None, True),
         "best": (None, True),
     },
+    "none": {},
 }
+
+
+def fit_normalisation(
+    x: np.ndarray,
+    method: str,
+    *,
+    direction: np.ndarray | int = 1,
+    names: Sequence[str] | None = None,
+    **params,
+) -> list[dict] | dict:
+    """The statistics `method` takes from the data (min and max, mean and sd …), per column.
+
+    Every check of :func:`normalise` runs here (parameters, and conditions on the data such as
+    a target beyond every value), so fitting on one set and applying to another with
+    ``normalise(other, method, fitted=...)`` raises what ``normalise(x, method)`` would.
+    Returns one dict per column (a dict for a 1-D `x`): ``{"min", "max"}`` of direction × x
+    for min–max, ``{"mean", "sd"}`` for z-scores, ``{"centre"}`` for the ratios,
+    ``{"frontier"}``, ``{"worst"}`` for target, ``{"worst", "best", "fixed"}`` for efficacy,
+    ``{}`` for methods that learn nothing (goalposts, none) or are relative to the data
+    being normalised (rank, percentile).
+    """
+    arr, one_d, dirs, labels, spec, resolved = _prepare(x, method, direction, names, params)
+    fitted = _fit(method, arr, dirs, labels, spec, resolved)
+    return fitted[0] if one_d else fitted
+
+
+def _fit(method, arr, dirs, labels, spec, resolved) -> list[dict]:
+    if method in _VECTOR_FIT:
+        return _VECTOR_FIT[method](arr, dirs)
+    return [_FIT[method](arr[:, j], int(dirs[j]), labels[j], **_column(spec, resolved, j))
+            for j in range(arr.shape[1])]
 
 
 def normalise(
@@ -67,13 +100,36 @@ def normalise(
     *,
     direction: np.ndarray | int = 1,
     names: Sequence[str] | None = None,
+    fitted: Sequence[dict] | dict | None = None,
     **params,
 ) -> np.ndarray:
     """Normalise each column of `x` with `method`; see the module docstring.
 
     `names` (optional, one per column) only labels error messages; without it columns are
-    called "column 0", "column 1", ….
+    called "column 0", "column 1", …. `fitted`: statistics from :func:`fit_normalisation`
+    on other data (one dict per column, or a dict for a 1-D `x`), applied as they are; the
+    conditions on the data are then not checked again (they were, at the fit).
     """
+    arr, one_d, dirs, labels, spec, resolved = _prepare(x, method, direction, names, params)
+    if fitted is None:
+        fits = _fit(method, arr, dirs, labels, spec, resolved)
+    else:
+        fits = [fitted] if isinstance(fitted, dict) else list(fitted)
+    if len(fits) != arr.shape[1]:
+        raise SpecError(method, f"{len(fits)} fitted statistics for {arr.shape[1]} columns")
+    out = np.full(arr.shape, np.nan)
+    with np.errstate(all="ignore"):
+        if method in _VECTOR_APPLY:
+            out = _VECTOR_APPLY[method](arr, dirs, fits, **resolved)
+        else:
+            for j in range(arr.shape[1]):
+                out[:, j] = _APPLY[method](arr[:, j], int(dirs[j]), fits[j],
+                                           **_column(spec, resolved, j))
+    return out[:, 0] if one_d else out
+
+
+def _prepare(x, method, direction, names, params):
+    """The checked input: (2-D array, was 1-D, directions, labels, parameter spec, params)."""
     if method not in NORMALISERS:
         raise SpecError(str(method), f"unknown normalisation method; use one of {NORMALISERS}")
     arr = np.asarray(x, dtype=float)
@@ -104,16 +160,13 @@ def normalise(
             value = _per_column(value, k, key, method)
         resolved[key] = value
     _check_scalars(method, resolved)
-    fn = _FUNCS[method]
-    out = np.full(arr.shape, np.nan)
-    with np.errstate(all="ignore"):
-        for j in range(k):
-            col_params = {
-                key: (val[j] if spec[key][1] and val is not None else val)
-                for key, val in resolved.items()
-            }
-            out[:, j] = fn(arr[:, j], int(dirs[j]), labels[j], **col_params)
-    return out[:, 0] if one_d else out
+    return arr, one_d, dirs, labels, spec, resolved
+
+
+def _column(spec: dict, resolved: dict, j: int) -> dict:
+    """Column j's parameters (per-column ones picked out of their arrays)."""
+    return {key: (val[j] if spec[key][1] and val is not None else val)
+            for key, val in resolved.items()}
 
 
 def _labels(names: Sequence[str] | None, k: int) -> list[str]:
@@ -151,44 +204,140 @@ def _observed(col: np.ndarray) -> np.ndarray:
     return col[~np.isnan(col)]
 
 
-def _minmax(col, d, name, *, low, high):
-    y = d * col
-    obs = _observed(y)
-    if obs.size == 0 or obs.max() == obs.min():
-        return np.full(col.shape, np.nan)
-    lo, hi = obs.min(), obs.max()
-    return (y - lo) / (hi - lo) * (high - low) + low
+# --- fit: the statistics of one column (and the checks that depend on the data) ----------
 
 
-def _goalposts(col, d, name, *, min, max, clip, scale):
+def _fit_nothing(col, d, name, **_params):
+    return {}
+
+
+def _fit_minmax(arr, dirs):
+    """All columns at once: min and max of direction × x over the observed values (NaN for
+    a column with none; np.fmin/fmax skip NaN, and the minimum is exact however taken)."""
+    if arr.shape[0] == 0:
+        return [{"min": np.nan, "max": np.nan} for _ in dirs]
+    y = dirs[None, :] * arr
+    lo, hi = np.fmin.reduce(y, axis=0), np.fmax.reduce(y, axis=0)
+    return [{"min": float(a), "max": float(b)} for a, b in zip(lo, hi, strict=True)]
+
+
+def _fit_goalposts(col, d, name, *, min, max, clip, scale):
     if not min < max:
         raise SpecError(name, f"goalposts need min < max, got min={min:g}, max={max:g}")
+    return {}
+
+
+def _fit_zscore(col, d, name, *, mean, sd):
+    y = _observed(d * col)
+    if y.size < 2:
+        return {"mean": np.nan, "sd": np.nan}
+    return {"mean": float(y.mean()), "sd": float(y.std(ddof=1))}
+
+
+def _fit_target(col, d, name, *, target, cap_max):
+    obs = _observed(col)
+    if obs.size == 0:
+        return {"worst": np.nan}
+    worst = obs.min() if d == 1 else obs.max()
+    if d == 1 and not target > worst:
+        raise SpecError(name, f"target {target:g} must exceed the lowest value {worst:g}")
+    if d == -1 and not target < worst:
+        raise SpecError(name, f"target {target:g} must be below the highest value {worst:g}")
+    return {"worst": float(worst)}
+
+
+def _fit_frontier(col, d, name):
+    obs = _observed(col)
+    if obs.size == 0:
+        return {"frontier": np.nan}
+    if d == 1:
+        if obs.min() < 0 or obs.max() <= 0:
+            raise SpecError(name, "frontier needs non-negative values with a positive maximum")
+        return {"frontier": float(obs.max())}
+    if obs.min() <= 0:
+        raise SpecError(name, "frontier with direction -1 needs strictly positive values")
+    return {"frontier": float(obs.min())}
+
+
+def _fit_ratio(col, d, name, centre: Callable[[np.ndarray], float], label: str):
+    obs = _observed(col)
+    if obs.size == 0:
+        return {"centre": np.nan}
+    if obs.min() < 0 or (d == -1 and obs.min() <= 0):
+        need = "non-negative" if d == 1 else "strictly positive"
+        raise SpecError(name, f"ratio to the {label} needs {need} values")
+    c = float(centre(obs))
+    if c <= 0:
+        raise SpecError(name, f"ratio to the {label} needs a positive {label}, got {c:g}")
+    return {"centre": c}
+
+
+def _fit_ratio_mean(col, d, name):
+    return _fit_ratio(col, d, name, np.mean, "mean")
+
+
+def _fit_ratio_median(col, d, name):
+    return _fit_ratio(col, d, name, np.median, "median")
+
+
+def _fit_efficacy(col, d, name, *, floor, span, worst, best):
+    obs = _observed(col)
+    fixed = worst is not None or best is not None
+    if obs.size == 0 and not (worst is not None and best is not None):
+        return {"worst": np.nan, "best": np.nan, "fixed": fixed}
+    if worst is None:
+        worst = obs.min() if d == 1 else obs.max()
+    if best is None:
+        best = obs.max() if d == 1 else obs.min()
+    if best == worst and fixed:
+        raise SpecError(name, f"efficacy needs best != worst, both are {best:g}")
+    if best != worst and (best - worst) * d < 0:
+        raise SpecError(
+            name,
+            f"efficacy best ({best:g}) and worst ({worst:g}) contradict direction {d}",
+        )
+    return {"worst": float(worst), "best": float(best), "fixed": fixed}
+
+
+# --- apply: one column with its fitted statistics -----------------------------------------
+
+
+def _minmax(arr, dirs, fits, *, low, high):
+    """All columns at once; a column with max ≤ min (constant, or no value) → NaN."""
+    lo = np.array([f["min"] for f in fits], dtype=float)
+    hi = np.array([f["max"] for f in fits], dtype=float)
+    out = (dirs[None, :] * arr - lo) / (hi - lo) * (high - low) + low
+    out[:, ~(hi > lo)] = np.nan
+    return out
+
+
+def _none(col, d, fit):
+    return d * col
+
+
+def _goalposts(col, d, fit, *, min, max, clip, scale):
     y = (col - min) / (max - min) if d == 1 else (max - col) / (max - min)
     if clip:
         y = np.clip(y, 0.0, 1.0)
     return y * scale
 
 
-def _zscore(col, d, name, *, mean, sd):
-    y = d * col
-    obs = _observed(y)
-    if obs.size < 2:
+def _zscore(col, d, fit, *, mean, sd):
+    mu, s = fit["mean"], fit["sd"]
+    if not s > 0:
         return np.full(col.shape, np.nan)
-    s = obs.std(ddof=1)
-    if s == 0:
-        return np.full(col.shape, np.nan)
-    return (y - obs.mean()) / s * sd + mean
+    return (d * col - mu) / s * sd + mean
 
 
 def _ranks(col, d):
     return pd.Series(d * col).rank(method="average", na_option="keep").to_numpy(dtype=float)
 
 
-def _rank(col, d, name):
+def _rank(col, d, fit):
     return _ranks(col, d)
 
 
-def _percentile(col, d, name):
+def _percentile(col, d, fit):
     r = _ranks(col, d)
     n = int((~np.isnan(col)).sum())
     if n == 1:
@@ -196,92 +345,57 @@ def _percentile(col, d, name):
     return (r - 1.0) / (n - 1.0)
 
 
-def _target(col, d, name, *, target, cap_max):
-    obs = _observed(col)
-    if obs.size == 0:
-        return np.full(col.shape, np.nan)
-    if d == 1:
-        worst = obs.min()
-        if not target > worst:
-            raise SpecError(name, f"target {target:g} must exceed the lowest value {worst:g}")
-        y = (col - worst) / (target - worst)
-    else:
-        worst = obs.max()
-        if not target < worst:
-            raise SpecError(name, f"target {target:g} must be below the highest value {worst:g}")
-        y = (worst - col) / (worst - target)
+def _target(col, d, fit, *, target, cap_max):
+    worst = fit["worst"]
+    y = (col - worst) / (target - worst) if d == 1 else (worst - col) / (worst - target)
     if cap_max:
         y = np.where(y > 1.0, 1.0, y)
     return y
 
 
-def _frontier(col, d, name):
-    obs = _observed(col)
-    if obs.size == 0:
-        return np.full(col.shape, np.nan)
-    if d == 1:
-        if obs.min() < 0 or obs.max() <= 0:
-            raise SpecError(name, "frontier needs non-negative values with a positive maximum")
-        return col / obs.max()
-    if obs.min() <= 0:
-        raise SpecError(name, "frontier with direction -1 needs strictly positive values")
-    return obs.min() / col
+def _frontier(col, d, fit):
+    f = fit["frontier"]
+    return col / f if d == 1 else f / col
 
 
-def _ratio(col, d, name, centre: Callable[[np.ndarray], float], label: str):
-    obs = _observed(col)
-    if obs.size == 0:
-        return np.full(col.shape, np.nan)
-    if obs.min() < 0 or (d == -1 and obs.min() <= 0):
-        need = "non-negative" if d == 1 else "strictly positive"
-        raise SpecError(name, f"ratio to the {label} needs {need} values")
-    c = float(centre(obs))
-    if c <= 0:
-        raise SpecError(name, f"ratio to the {label} needs a positive {label}, got {c:g}")
+def _ratio(col, d, fit):
+    c = fit["centre"]
     return col / c if d == 1 else c / col
 
 
-def _ratio_mean(col, d, name):
-    return _ratio(col, d, name, np.mean, "mean")
-
-
-def _ratio_median(col, d, name):
-    return _ratio(col, d, name, np.median, "median")
-
-
-def _efficacy(col, d, name, *, floor, span, worst, best):
-    obs = _observed(col)
-    fixed = worst is not None or best is not None
-    if obs.size == 0 and not (worst is not None and best is not None):
+def _efficacy(col, d, fit, *, floor, span, worst, best):
+    worst, best = fit["worst"], fit["best"]
+    if np.isnan(worst) or np.isnan(best) or best == worst:  # nothing to learn from
         return np.full(col.shape, np.nan)
-    if worst is None:
-        worst = obs.min() if d == 1 else obs.max()
-    if best is None:
-        best = obs.max() if d == 1 else obs.min()
-    if best == worst:
-        if fixed:
-            raise SpecError(name, f"efficacy needs best != worst, both are {best:g}")
-        return np.full(col.shape, np.nan)
-    if (best - worst) * d < 0:
-        raise SpecError(
-            name,
-            f"efficacy best ({best:g}) and worst ({worst:g}) contradict direction {d}",
-        )
     y = floor + span * (col - worst) / (best - worst)
-    if fixed:
+    if fit["fixed"]:
         y = np.clip(y, floor, floor + span)
     return y
 
 
-_FUNCS = {
-    "minmax": _minmax,
+_VECTOR_FIT = {"minmax": _fit_minmax}
+_VECTOR_APPLY = {"minmax": _minmax}
+_FIT = {
+    "goalposts": _fit_goalposts,
+    "zscore": _fit_zscore,
+    "rank": _fit_nothing,
+    "percentile": _fit_nothing,
+    "target": _fit_target,
+    "frontier": _fit_frontier,
+    "ratio_mean": _fit_ratio_mean,
+    "ratio_median": _fit_ratio_median,
+    "efficacy": _fit_efficacy,
+    "none": _fit_nothing,
+}
+_APPLY = {
     "goalposts": _goalposts,
     "zscore": _zscore,
     "rank": _rank,
     "percentile": _percentile,
     "target": _target,
     "frontier": _frontier,
-    "ratio_mean": _ratio_mean,
-    "ratio_median": _ratio_median,
+    "ratio_mean": _ratio,
+    "ratio_median": _ratio,
     "efficacy": _efficacy,
+    "none": _none,
 }

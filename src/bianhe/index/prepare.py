@@ -152,6 +152,57 @@ def impute(spec: Spec, layout: Layout, inp: CheckedData, learnt: dict) -> np.nda
     return np.where(np.isnan(inp.raw), fill, inp.raw)
 
 
+MISSING_COLUMNS = ("indicator", "name", "action", "how", "value")
+
+
+def missing_cells(spec: Spec, layout: Layout, inp: CheckedData, imputed: np.ndarray,
+                  learnt: dict) -> pd.DataFrame:
+    """One row per missing value (unit × indicator, after denominators): what was done.
+
+    ``action`` is ``imputed`` (``value`` = the value filled in, in the indicator's units
+    after its denominator) or ``reweighted`` (left out: its weight is shared among the
+    unit's other children of the same node); ``how`` says it in words. Units in data
+    order, each unit's indicators in the spec's order.
+    """
+    gap_units, gap_rows = np.nonzero(np.isnan(inp.raw.T))
+    columns = [spec.unit, *MISSING_COLUMNS]
+    if gap_units.size == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object)
+                             for c in columns})
+    parent = {child.code: _label(node) for node in spec.aggregates for child in node.children}
+    policy = spec.missing["policy"]
+    filled = imputed[gap_rows, gap_units]
+    rows = []
+    for u, i, value in zip(gap_units.tolist(), gap_rows.tolist(), filled.tolist(),
+                           strict=True):
+        ind = layout.indicators[i]
+        if np.isnan(value):
+            action, how = "reweighted", (f"left out; its weight is shared among the other "
+                                         f"children of {parent[ind.code]}")
+        else:
+            action, how = "imputed", _imputed_how(spec, policy, learnt, inp, u, ind.code)
+        rows.append((inp.units[u], ind.code, ind.name, action, how, value))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _label(node) -> str:
+    return node.code if node.name in ("", node.code) else f"{node.code} ({node.name})"
+
+
+def _imputed_how(spec: Spec, policy: str, learnt: dict, inp: CheckedData, u: int,
+                 code: str) -> str:
+    if policy == "impute_mean":
+        return "mean over all units"
+    if policy == "impute_median":
+        return "median over all units"
+    if policy == "impute_previous":
+        return f"last year's value ({code}{spec.missing['suffix']})"
+    group = inp.groups[u]
+    if np.isnan(learnt["groups"].get(group, {}).get(code, np.nan)):
+        return f"mean over all units (group {group} has no value)"
+    return f"mean of group {group}"
+
+
 def transformed(layout: Layout, values: np.ndarray) -> np.ndarray:
     """The analyst's per-indicator transforms (a copy only when there is one)."""
     from bianhe.index.treatment import transform
@@ -220,4 +271,4 @@ def apply_treatment(col: np.ndarray, record, bounds) -> np.ndarray:
 
 
 __all__ = ["CheckedData", "Layout", "apply_treatment", "impute", "learn_imputation",
-           "learn_treatment", "transformed", "treatment_bounds"]
+           "learn_treatment", "missing_cells", "transformed", "treatment_bounds"]

@@ -7,18 +7,22 @@ The method and every formula are in docs/index-uncertainty.md. In short:
   times and recomputes the index ranks of every replication **as arrays**: the spec tree is
   compiled once (leaf matrix units × indicators per alternative, child index lists per node)
   and the R replications are evaluated node by node with matrix products, shape R × units
-  per node. Nothing is rebuilt per replication.
+  per node (TOPSIS nodes too: squared distances to the ideals are products as well).
+  Nothing is rebuilt per replication.
 * :func:`sensitivity` estimates first-order (Saltelli 2010) and total (Jansen 1999) Sobol
-  indices of the mean absolute rank shift, with Saltelli's A, B, A_B^(i) design, the
-  N·(k + 2) model runs evaluated by the same vectorised engine.
+  indices of the mean absolute rank shift, with Saltelli's A, B, A_B^(i) design drawn from
+  a scrambled Sobol sequence (:func:`saltelli_design`, scipy's ``qmc``), the N·(k + 2)
+  model runs evaluated by the same vectorised engine.
 * :func:`run_uncertainty_for_cli` is the table the command line prints.
 
-Pure numpy/pandas, no Django.
+Pure numpy/pandas (scipy for the Sobol points, threadpoolctl for BLAS threads, both
+imported when used), no Django.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,9 +34,15 @@ from bianhe.index.normalise import normalise
 from bianhe.index.spec import Spec
 
 SPEC = "spec"                       # "as the spec says" (normalisation, aggregation, policy)
+SAMPLINGS = ("sobol", "random")      # sensitivity(): scrambled Sobol points or plain MC
+#: BLAS threads while replications are evaluated (None: leave BLAS as it is).
+BLAS_THREADS: int | None = 1
 GEOMETRIC_RANGE = (1.0, 100.0)      # positive range for geometric/harmonic (COINr: l_u 1-100)
-_SUPPORTED_AGG = ("arithmetic", "geometric", "harmonic")
-_CHUNK = 2048                       # replications evaluated together (bounds memory)
+_SUPPORTED_AGG = ("arithmetic", "geometric", "harmonic", "topsis")
+# Replications evaluated (and ranked) together: about this many cells (replications ×
+# units) per R × units array, so that memory stays bounded whatever the number of units.
+_CHUNK_CELLS = 1 << 19
+_CHUNK_MAX = 4096
 
 
 # --- results -----------------------------------------------------------------------------
@@ -67,6 +77,7 @@ class SensitivityResult:
     y_b: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
     y_ab: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))  # k × N
     seed: int = 0
+    sampling: str = "sobol"
 
 
 # --- compiling the spec into arrays ------------------------------------------------------
@@ -116,10 +127,6 @@ def _compile(spec: Spec, data: pd.DataFrame, normalisations, aggregations,
         if p not in (SPEC, "reweight", "impute_mean", "impute_median", "impute_group_mean"):
             raise SpecError("imputation", f"{p!r} is not a missing-data policy")
     nominal = build(spec, data)
-    for node in spec.aggregates:
-        if node.aggregation not in _SUPPORTED_AGG:
-            raise SpecError(node.code, f"uncertainty analysis supports {_SUPPORTED_AGG} "
-                                       f"aggregation, not {node.aggregation}")
     codes = [i.code for i in spec.indicators]
     directions = np.array([i.direction for i in spec.indicators], dtype=float)
     col = {c: j for j, c in enumerate(codes)}
@@ -216,14 +223,15 @@ def _evaluate(model: _Model, design: _Design, keep: Sequence[int]) -> dict[int, 
     config = np.stack([design.norm, design.agg, design.imp], axis=1)
     combos, inverse = np.unique(config, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
+    chunk = _chunk_rows(n_units)
     for c, (ni, ai, ii) in enumerate(combos):
         rows_all = np.flatnonzero(inverse == c)
         hows = [_node_aggregation(model, n, ai) for n in model.nodes]
-        needs_positive = any(h != "arithmetic" for h in hows)
+        needs_positive = any(h in ("geometric", "harmonic") for h in hows)
         x = _leaf_matrix(model, ni, ii, needs_positive)
         prepared = [_prepare_leaves(x, n, h) for n, h in zip(model.nodes, hows, strict=True)]
-        for start in range(0, len(rows_all), _CHUNK):
-            rows = rows_all[start:start + _CHUNK]
+        for start in range(0, len(rows_all), chunk):
+            rows = rows_all[start:start + chunk]
             scores: list[np.ndarray] = []
             for k, (node, how) in enumerate(zip(model.nodes, hows, strict=True)):
                 w = design.weights[k][rows]
@@ -231,6 +239,10 @@ def _evaluate(model: _Model, design: _Design, keep: Sequence[int]) -> dict[int, 
             for k in keep:
                 out[k][rows] = scores[k]
     return out
+
+
+def _chunk_rows(n_units: int) -> int:
+    return max(1, min(_CHUNK_MAX, _CHUNK_CELLS // max(n_units, 1)))
 
 
 def _f(how: str, v: np.ndarray) -> np.ndarray:
@@ -244,19 +256,67 @@ def _f(how: str, v: np.ndarray) -> np.ndarray:
 
 
 def _prepare_leaves(x: np.ndarray, node: _Node, how: str):
-    """(f(x) with 0 for missing, availability, zeros) for the node's indicator children."""
+    """(f(x) with 0 for missing, availability, zeros) for the node's indicator children;
+    for TOPSIS (squared distances to the ideal, to the anti-ideal, availability)."""
     if node.leaf_idx.size == 0:
         return None
     v = x[:, node.leaf_idx]
     avail = ~np.isnan(v)
     vz = np.where(avail, v, 0.0)
+    if how == "topsis":
+        best, worst = _extremes(v, axis=0)
+        to_best = np.where(avail, (vz - best[None, :]) ** 2, 0.0)
+        to_worst = np.where(avail, (vz - worst[None, :]) ** 2, 0.0)
+        return to_best.T.copy(), to_worst.T.copy(), avail.astype(float).T.copy()
     fv = np.where(avail, _f(how, vz), 0.0)
     zero = (avail & (vz <= 0)).astype(float) if how != "arithmetic" else None
     return fv.T.copy(), avail.astype(float).T.copy(), None if zero is None else zero.T.copy()
 
 
+def _extremes(v: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """TOPSIS's ideal and anti-ideal: maximum and minimum over the units' observed values,
+    0 where there is none (as build(), whose ideals are learnt on the children's scores)."""
+    obs = ~np.isnan(v)
+    best = np.where(obs, v, -np.inf).max(axis=axis)
+    worst = np.where(obs, v, np.inf).min(axis=axis)
+    seen = obs.any(axis=axis)
+    return np.where(seen, best, 0.0), np.where(seen, worst, 0.0)
+
+
+def _topsis(node: _Node, w: np.ndarray, leaves, scores) -> np.ndarray:
+    """Closeness d⁻ / (d⁺ + d⁻) with the weights renormalised over each unit's available
+    children, as build(): d± = √Σ_k (w̃_k (x_k − ideal±_k))², w̃_k = w_k δ_k / Σ_j w_j δ_j.
+    An aggregate child's ideals are its own replication's maximum and minimum over units
+    (a rebuilt index learns them from that child's scores)."""
+    if leaves is not None:
+        to_best, to_worst, avail = leaves
+        wl = w[:, node.leaf_pos]
+        squared = wl * wl
+        plus, minus, den = squared @ to_best, squared @ to_worst, wl @ avail
+    else:
+        shape = (w.shape[0], scores[node.agg_ids[0]].shape[1])
+        plus, minus, den = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for pos, k in zip(node.agg_pos, node.agg_ids, strict=True):
+        s = scores[k]
+        obs = ~np.isnan(s)
+        best, worst = _extremes(s, axis=1)
+        sz = np.where(obs, s, 0.0)
+        wk = w[:, pos][:, None]
+        plus += wk * wk * np.where(obs, (sz - best[:, None]) ** 2, 0.0)
+        minus += wk * wk * np.where(obs, (sz - worst[:, None]) ** 2, 0.0)
+        den += wk * obs
+    has = den > 0
+    safe = np.where(has, den, 1.0)
+    d_plus, d_minus = np.sqrt(plus) / safe, np.sqrt(minus) / safe
+    total = d_plus + d_minus
+    closeness = np.divide(d_minus, total, out=np.ones_like(total), where=total > 0)
+    return np.where(has, closeness, np.nan)
+
+
 def _aggregate(node: _Node, how: str, w: np.ndarray, leaves, scores) -> np.ndarray:
     """Weighted mean over the available children, reweighted (as build's `reweight`)."""
+    if how == "topsis":
+        return _topsis(node, w, leaves, scores)
     r = w.shape[0]
     if leaves is not None:
         fv, avail, zero = leaves
@@ -338,7 +398,34 @@ def _final_ranks(model: _Model, root_scores: np.ndarray, rescale: bool) -> np.nd
                                where=ok & obs) * (hi - lo)
             s = np.where(obs, s, np.nan)
         s = np.round(s, spec.rank_round)
-    return rank_rows(s, spec.rank_ties)
+    return _rank_in_chunks(s, spec.rank_ties)
+
+
+def _rank_in_chunks(scores: np.ndarray, ties: str) -> np.ndarray:
+    """rank_rows() a block of replications at a time (its sort needs several arrays of the
+    block's size)."""
+    out = np.empty(scores.shape)
+    chunk = _chunk_rows(scores.shape[1])
+    for start in range(0, scores.shape[0], chunk):
+        out[start:start + chunk] = rank_rows(scores[start:start + chunk], ties)
+    return out
+
+
+@contextmanager
+def _blas_threads():
+    """BLAS limited to BLAS_THREADS threads while the replications are evaluated: their
+    matrix products are thin (a node's children × thousands of units), and on a small
+    machine the threads cost more than they give (BENCHMARKS.md)."""
+    if BLAS_THREADS is None:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an install without it: BLAS as it is
+        yield
+        return
+    with threadpool_limits(BLAS_THREADS, user_api="blas"):
+        yield
 
 
 # --- sampling ----------------------------------------------------------------------------
@@ -404,14 +491,15 @@ def uncertainty(spec, data: pd.DataFrame, *, n: int = 1000, seed: int = 0,
     design = _Design(norm=norm, agg=agg, imp=imp, drop=drop, weights=weights)
     root = len(model.nodes) - 1
     keep = list(range(len(model.nodes))) if all_nodes else [root]
-    scores = _evaluate(model, design, keep)
+    with _blas_threads():
+        scores = _evaluate(model, design, keep)
     ranks = _final_ranks(model, scores[root], rescale=True)
     units = model.units
     summary = _rank_summary(ranks, model.nominal_ranks, units)
     node_summary, node_ranks = {}, {}
     if all_nodes:
         for k, node in enumerate(model.nodes):
-            rk = ranks if k == root else rank_rows(scores[k], spec.rank_ties)
+            rk = ranks if k == root else _rank_in_chunks(scores[k], spec.rank_ties)
             node_ranks[node.code] = rk
             node_summary[node.code] = _rank_summary(
                 rk, model.nominal.ranks[node.code].to_numpy(float), units)
@@ -517,40 +605,78 @@ def _design_from_unit(model: _Model, u: np.ndarray, active: set[int], noise: flo
                    weights=_weights_from_unit(model, u_w, noise, drop))
 
 
+def saltelli_design(base_samples: int, dim: int, groups: Sequence[Sequence[int]], *,
+                    seed: int = 0, sampling: str = "sobol") -> np.ndarray:
+    """Saltelli's design in the unit hypercube: rows A (N), B (N), then A_B^(i) (N each) —
+    A with group i's columns taken from B — for every group; N·(k + 2) rows × `dim`.
+
+    sampling "sobol": A and B are the two halves of one scrambled Sobol sequence of
+    dimension 2·dim (``scipy.stats.qmc.Sobol``, seeded; a power of two for N keeps its
+    balance); "random": independent uniform numbers (``numpy.random.default_rng``).
+    """
+    if sampling not in SAMPLINGS:
+        raise SpecError("sampling", f"{sampling!r}: use one of {', '.join(SAMPLINGS)}")
+    n = base_samples
+    if sampling == "sobol":
+        import warnings
+
+        from scipy.stats import qmc
+
+        sobol = qmc.Sobol(d=2 * dim, scramble=True, rng=np.random.default_rng(seed))
+        with warnings.catch_warnings():  # the balance warning for N not a power of two
+            warnings.simplefilter("ignore", UserWarning)
+            points = sobol.random(n)
+        a, b = points[:, :dim], points[:, dim:]
+    else:
+        rng = np.random.default_rng(seed)
+        a = rng.random((n, dim))
+        b = rng.random((n, dim))
+    blocks = [a, b]
+    for cols in groups:
+        ab = a.copy()
+        ab[:, list(cols)] = b[:, list(cols)]
+        blocks.append(ab)
+    return np.concatenate(blocks, axis=0)
+
+
+def sobol_indices(y: np.ndarray, groups: int, base_samples: int) -> tuple:
+    """(S, S_T, V) from the outputs of the rows of :func:`saltelli_design`."""
+    n = base_samples
+    return _sobol(y[:n], y[n:2 * n], y[2 * n:].reshape(groups, n))
+
+
 def sensitivity(spec, data: pd.DataFrame, *, base_samples: int = 1024, seed: int = 0,
                 inputs=None, weight_noise: float = 0.25, normalisations=None,
                 aggregations=None, imputation=None, drop_one: bool = False,
-                output: str = "avg_abs_rank_shift", bootstrap: int = 0) -> SensitivityResult:
+                output: str = "avg_abs_rank_shift", bootstrap: int = 0,
+                sampling: str = "sobol") -> SensitivityResult:
     """First-order and total Sobol indices of `output` to each input group.
 
     inputs: group names — "weights:<node>" (all child weights of a node), "normalisation",
     "aggregation", "imputation", "drop"; None = every group that can vary. output:
     "avg_abs_rank_shift" (mean over units of |rank − nominal rank|, COINr's SA output) or a
     unit identifier (that unit's index rank). bootstrap: resamples for 5–95 % intervals.
+    sampling: "sobol" (scrambled Sobol points, the default) or "random" (plain Monte Carlo).
     """
     spec = _as_spec(spec)
     if not 0 <= weight_noise < 1:
         raise SpecError("weight_noise", "must be in [0, 1)")
     if base_samples < 2:
         raise SpecError("base_samples", "at least 2")
+    if sampling not in SAMPLINGS:
+        raise SpecError("sampling", f"{sampling!r}: use one of {', '.join(SAMPLINGS)}")
     model = _compile(spec, data, normalisations, aggregations, imputation)
     groups, dim = _groups(model, inputs, drop_one)
     if not groups:
         raise SpecError("inputs", "no uncertain input to analyse")
     active = {c for _, cols in groups for c in cols}
-    rng = np.random.default_rng(seed)
     n = base_samples
-    a = rng.random((n, dim))
-    b = rng.random((n, dim))
-    blocks = [a, b]
-    for _, cols in groups:
-        ab = a.copy()
-        ab[:, cols] = b[:, cols]
-        blocks.append(ab)
-    u = np.concatenate(blocks, axis=0)
+    u = saltelli_design(n, dim, [cols for _, cols in groups], seed=seed, sampling=sampling)
     design = _design_from_unit(model, u, active, weight_noise, drop_one)
     root = len(model.nodes) - 1
-    ranks = _final_ranks(model, _evaluate(model, design, [root])[root], rescale=True)
+    with _blas_threads():
+        root_scores = _evaluate(model, design, [root])[root]
+    ranks = _final_ranks(model, root_scores, rescale=True)
     if output == "avg_abs_rank_shift":
         diff = np.abs(ranks - model.nominal_ranks[None, :])
         ok = ~np.isnan(diff)
@@ -579,7 +705,8 @@ def sensitivity(spec, data: pd.DataFrame, *, base_samples: int = 1024, seed: int
         table["S_q5"], table["S_q95"] = np.nanquantile(bs, [0.05, 0.95], axis=0)
         table["ST_q5"], table["ST_q95"] = np.nanquantile(bst, [0.05, 0.95], axis=0)
     return SensitivityResult(indices=table, output=str(output), base_samples=n,
-                             runs=len(y), variance=var, y_a=ya, y_b=yb, y_ab=yab, seed=seed)
+                             runs=len(y), variance=var, y_a=ya, y_b=yb, y_ab=yab, seed=seed,
+                             sampling=sampling)
 
 
 def _sobol(ya: np.ndarray, yb: np.ndarray, yab: np.ndarray):
@@ -594,4 +721,4 @@ def _sobol(ya: np.ndarray, yb: np.ndarray, yab: np.ndarray):
 
 
 __all__ = ["SensitivityResult", "UncertaintyResult", "rank_rows", "run_uncertainty_for_cli",
-           "sensitivity", "uncertainty"]
+           "saltelli_design", "sensitivity", "sobol_indices", "uncertainty"]
