@@ -22,6 +22,7 @@ urlpatterns = [
     path("quality/", include(quality)),
     path("analytics/", include("bianhe.analytics.urls")),
     path("jobs/", include("bianhe.jobs.urls")),
+    path("evaluation/", include("bianhe.evaluation.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]
