@@ -12,9 +12,11 @@ run in every zone without accepted data behind it (the route × role tests).
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+from django.db import transaction
 from django.utils import timezone
 
 from analytics_data import put
@@ -212,3 +214,18 @@ def stored_run(scheme: Scheme, year: int = YEAR, *, published: bool = False,
                    indicators=z["indicators"])
         for code, z in evaluation.zones.items()])
     return run
+
+
+# --- the module fixture's body ------------------------------------------------------------
+def evaluation_world(django_db_blocker):
+    """For a module-scoped fixture, rolled back after the module: accepted figures, the
+    scheme, last year's published run (synthetic, for rank changes and what moved them) and
+    this year's run computed from the accepted figures (not published). Each test runs in
+    its own savepoint, so one that publishes or edits cannot disturb the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_accepted()
+        scheme = save_scheme()
+        last_year = stored_run(scheme, YEAR - 1, published=True)
+        run = computed_run(scheme, sensitivity=True)
+        yield SimpleNamespace(scheme_id=scheme.pk, last_year_id=last_year.pk, run_id=run.pk)
+        transaction.set_rollback(True)

@@ -83,8 +83,8 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
         line += 1
     line += 1
 
-    header = [_("Rank"), _("Band: from (5 %)"), _("Band: to (95 %)"), _("Zone code"),
-              _("Zone"), _("Province"), _("Score (points)"),
+    header = [_("Place in the ranking"), _("Band: from (5 %)"), _("Band: to (95 %)"),
+              _("Zone code"), _("Zone"), _("Province"), _("Score (points)"),
               *[_("%(pillar)s (points)") % {"pillar": p.name} for p in pillars],
               _("Rank last year"), _("Change")]
     header_row = line
