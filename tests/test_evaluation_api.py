@@ -92,5 +92,5 @@ def test_results_follow_the_visibility_setting_both_ways(client_for, evaluated, 
     assert body["full_table"] is True and len(body["results"]) == 20
 
 
-def test_an_anonymous_caller_gets_401(client, evaluated):
+def test_an_anonymous_caller_gets_401(client, db, evaluated):
     assert client.get("/api/v1/evaluation/runs").status_code == 401
