@@ -15,6 +15,7 @@ import pytest
 from bianhe.accounts.actions import do_create_api_token
 from bianhe.accounts.models import User
 from bianhe.catalog.models import Indicator
+from bianhe.evaluation.models import Scheme
 from bianhe.quality.models import Rule
 from bianhe.reporting.models import ReportForm
 from bianhe.roles import Role
@@ -80,7 +81,9 @@ def allowed_words() -> set[str]:
              *Indicator.objects.values_list("name_en", flat=True),
              *ReportForm.objects.values_list("code", flat=True),
              *ReportForm.objects.values_list("name_en", flat=True),
-             *Rule.objects.values_list("code", flat=True)]
+             *Rule.objects.values_list("code", flat=True),
+             # An evaluation scheme's code (its versions share it), as the audit log names it.
+             *Scheme.objects.values_list("code", flat=True)]
     for text in texts:
         words.update(WORD.findall(text or ""))
         words.add(text or "")
