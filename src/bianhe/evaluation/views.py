@@ -287,7 +287,8 @@ def ranking_xlsx(request, run_id: int):
 
 
 def _zone_targets(zone, year: int) -> str:
-    """The targets app's block for the zone, when that app is installed."""
+    """The targets app's table of the zone's targets of the year, when that app is
+    installed (this page works without it)."""
     try:
         template = get_template("targets/_zone_targets.html")
     except TemplateDoesNotExist:
@@ -296,7 +297,8 @@ def _zone_targets(zone, year: int) -> str:
         from bianhe.targets.tracking import zone_targets
     except ImportError:
         return ""
-    return template.render({"zone": zone, "year": year, "targets": zone_targets(zone, year)})
+    rows = zone_targets(zone, year)
+    return template.render({"zone": zone, "year": year, "rows": rows})
 
 
 def scorecard(request, run_id: int, code: str):
