@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from bianhe.evaluation.presenting import Card, Comparison, Ranking
+from bianhe.evaluation.presenting import Ranking
+from bianhe.evaluation.scorecards import Card, Comparison
 
 
 def _chart(kind: str, dom_id: str, title: str, **data) -> dict:

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from bianhe.access import NotInScope, can, require_right
 from bianhe.audit.actions import request_context
 from bianhe.catalog.models import CatalogVersion
-from bianhe.evaluation import charts, exports, presenting
+from bianhe.evaluation import charts, exports, presenting, scorecards
 from bianhe.evaluation.actions import (
     do_publish_run,
     do_save_scheme,
@@ -307,7 +307,7 @@ def scorecard(request, run_id: int, code: str):
         raise NotInScope
     result = zone_result_for(request.user, run, code)
     names = presenting.run_names(run)
-    card = presenting.scorecard(run, result, names)
+    card = scorecards.scorecard(run, result, names)
     return render(request, "evaluation/scorecard.html", {
         "run": run, "title": presenting.run_title(run), "result": result, "card": card,
         "row": presenting.Row(result), "full": full_table(request.user),
@@ -327,7 +327,7 @@ def compare(request):
         b = next((run for run in runs if run.pk != a.pk and run.year == a.year), None)
     context = {"runs": [(run, presenting.run_title(run)) for run in runs], "a": a, "b": b}
     if a is not None and b is not None:
-        comparison = presenting.comparison(request.user, a, b)
+        comparison = scorecards.comparison(request.user, a, b)
         context.update(comparison=comparison, slope=charts.slope(comparison),
                        slope_height=80 + 24 * len(comparison.rows),
                        a_title=presenting.run_title(a), b_title=presenting.run_title(b))
