@@ -85,3 +85,42 @@ def test_libreoffice_opens_the_reporting_template_of_a_zone(client_for, open_mon
     rows = calc_rows(response.content, tmp_path)
     text = "\n".join(",".join(row) for row in rows)
     assert "凭祥边境经济合作区" in text and "进出口总额" in text
+
+
+def test_libreoffice_shows_the_evaluation_ranking_with_its_bands(client_for, catalogue,
+                                                                tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bianhe.evaluation.models import EvaluationRun, ZoneResult
+    from bianhe.evaluation.presenting import whole
+    from evaluation_support import YEAR, computed_run, save_scheme, seed_accepted
+
+    seed_accepted()
+    run = computed_run(save_scheme())
+    EvaluationRun.objects.filter(pk=run.pk).update(is_demo=True)
+    response = client_for("ministry_admin").get(f"/evaluation/runs/{run.pk}/ranking.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith(f'evaluation-{YEAR}-run{run.pk}'
+                                                    f'-ranking.xlsx"')
+    rows = calc_rows(response.content, tmp_path)
+    assert rows[0][0] == f"{YEAR}年度边（跨）合区综合评价排名（演示数据）"
+    header = next(row for row in rows if row and row[0] == "名次")
+    assert header[:7] == ["名次", "名次区间下限（5%）", "名次区间上限（95%）", "园区代码",
+                          "园区", "省区", "综合得分（分）"]
+    assert "对外开放（分）" in header and header[-2:] == ["上年名次", "名次变化"]
+    shown = {row[3]: row for row in rows if len(row) > 6 and row[3].startswith(("BECZ",
+                                                                                "CBECZ"))}
+    for result in ZoneResult.objects.filter(run=run, rank__isnull=False).select_related("zone"):
+        row = shown[result.zone.code]
+        assert row[:3] == [str(result.rank), str(whole(result.rank_p5)),
+                           str(whole(result.rank_p95))]
+        assert row[4] == result.zone.name_zh and row[6] == f"{result.score:,.2f}"
+    text = "\n".join(",".join(row) for row in rows)
+    assert "参与排名园区中位数" in text and "未参与排名的园区" in text
+    assert "低于方案要求的66.7%" in text and run.run_hash in text
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows and sheet.print_title_rows.startswith("$")

@@ -15,6 +15,7 @@ import pytest
 from bianhe.accounts.actions import do_create_api_token
 from bianhe.accounts.models import User
 from bianhe.catalog.models import Indicator
+from bianhe.evaluation.models import Scheme
 from bianhe.quality.models import Rule
 from bianhe.reporting.models import ReportForm
 from bianhe.roles import Role
@@ -29,7 +30,9 @@ KNOWN_FAILURES_OWNED_ELSEWHERE: dict[str, str] = {}
 
 #: Pages whose subject is a code language: the rule editor writes expressions in indicator
 #: codes and functions (quality/expressions.py), so codes are shown there by design.
-CODES_BY_DESIGN = {"quality/rules/new/", "quality/rules/<str:rule_code>/"}
+CODES_BY_DESIGN = {"quality/rules/new/", "quality/rules/<str:rule_code>/",
+                   # The evaluation scheme editor: the scheme's text is YAML with node codes.
+                   "evaluation/schemes/new/", "evaluation/schemes/<int:scheme_id>/edit/"}
 #: The catalogue is where an indicator's code is looked up (for imports and the API): its
 #: pages show the code beside the name. Their text still may not be English.
 INDICATOR_CODES_BY_DESIGN = {"catalog/", "catalog/<int:year>/<str:indicator>/",
@@ -46,6 +49,7 @@ ALLOWED_WORDS = {
     "MB", "xlsx",  # file sizes and types
     "ID", "IP",  # 对象ID, IP地址: the acronyms are how Chinese pages write them
     "Ctrl", "Mac",  # key and system names in "按住Ctrl键（Mac上为⌘键）可多选"
+    "CR", "SHA-256",  # 一致性比率CR (AHP), SHA-256 fingerprints
 }
 #: Per page, words that are a file format's own keys, which the reader must type as they are.
 ALLOWED_ON_PAGE = {"reporting/import/": {"zone", "period", "indicator", "member", "value",
@@ -62,6 +66,8 @@ UNIT_CODE = re.compile(r"(?<![A-Za-z0-9-])(?:C?BECZ-[A-Z]{2}-\d{2}|CN-[A-Z]{2}|M
                        r"(?![A-Za-z0-9-])")
 ADDRESS = re.compile(r"https?://\S+|\b[\w.-]+\.(?:com|cn|org|net|kz|gov)(?:\.cn)?\b\S*"
                      r"|\b[\w.+-]+@[\w-]+\.[\w.]+")
+#: A SHA-256 fingerprint (an evaluation run's), shown to be copied and compared.
+FINGERPRINT = re.compile(r"\b[0-9a-f]{64}\b")
 PERIOD_CODE = re.compile(r"(?<![\w-])\d{4}(?:M\d{2}|Q[1-4]|H[12])(?![\w-])")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
 
@@ -75,7 +81,9 @@ def allowed_words() -> set[str]:
              *Indicator.objects.values_list("name_en", flat=True),
              *ReportForm.objects.values_list("code", flat=True),
              *ReportForm.objects.values_list("name_en", flat=True),
-             *Rule.objects.values_list("code", flat=True)]
+             *Rule.objects.values_list("code", flat=True),
+             # An evaluation scheme's code (its versions share it), as the audit log names it.
+             *Scheme.objects.values_list("code", flat=True)]
     for text in texts:
         words.update(WORD.findall(text or ""))
         words.add(text or "")
@@ -90,7 +98,8 @@ def offences(parts: list[str], allowed: set[str], indicator_codes: set[str], *,
         if part in allowed:
             continue
         found += [f"period code {code}" for code in PERIOD_CODE.findall(part)]
-        text = TOKEN_PREFIX.sub(" ", ADDRESS.sub(" ", UNIT_CODE.sub(" ", part)))
+        text = TOKEN_PREFIX.sub(" ", ADDRESS.sub(" ", UNIT_CODE.sub(" ", FINGERPRINT.sub(
+            " ", part))))
         for word in WORD.findall(text):
             if len(word) < 2 or word in allowed:
                 continue
@@ -121,7 +130,8 @@ def inside_values(key, people, world) -> dict:  # noqa: F811 (world is the fixtu
     return {"code": zone.code, "report_id": world["reports"][zone.code].pk,
             "token_id": token.pk, "user_id": user.pk, "view_id": view.pk, "job_id": job.pk,
             "form": "BH-M", "name": "approve", "indicator": "EXPORT", "rule_code": "R04",
-            "period": world["period"].code, "year": world["period"].year}
+            "period": world["period"].code, "year": world["period"].year,
+            "run_id": world["published_run"].pk, "scheme_id": world["scheme"].pk}
 
 
 def _marks(route):

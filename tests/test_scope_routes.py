@@ -19,6 +19,7 @@ from bianhe.accounts.actions import do_create_api_token
 from bianhe.audit.models import AuditLog
 from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit
+from evaluation_support import save_scheme, stored_run
 from personas import (
     PERSONAS,
     SCOPE_SHAPES,
@@ -66,7 +67,7 @@ class Outside:
     """
 
     SHARED = {"form": "BH-M", "name": "approve", "indicator": "EXPORT", "rule_code": "R01"}
-    UNSCOPED = {"form", "name", "indicator", "period", "year", "rule_code"}
+    UNSCOPED = {"form", "name", "indicator", "period", "year", "rule_code", "scheme_id"}
 
     def __init__(self, key, people, world):
         self.key = key
@@ -120,6 +121,17 @@ class Outside:
         return do_start_job(self.people[other], "reporting.value_history", {},
                             queue=False).pk
 
+    def scheme_id(self):
+        # Evaluation schemes are reference data: everyone reads them (only the ministry
+        # administrator edits them, which the edit page's 404 for the others shows).
+        return self.world["scheme"].pk
+
+    def run_id(self):
+        # Outside the ministry only published runs exist; the ministry reaches every run.
+        if not PERSONAS[self.key].scope:
+            return None
+        return self.world["variant_run"].pk
+
     def knows(self, name) -> bool:
         return name in self.SHARED or hasattr(self, name)
 
@@ -167,7 +179,13 @@ def world(people, open_month):
                                               status=SetStatus.APPROVED)
         Target.objects.create(target_set=target_set, indicator_code="EXPORT", kind="level",
                               value=12, unit="万元", note=f"备注{zone.code}")
-    return {"period": open_month, "reports": reports}
+    # A published evaluation with a result in every zone, and a variant only the ministry
+    # sees, so that the evaluation pages, exports and API have every zone's rank to leak.
+    scheme = save_scheme()
+    published = stored_run(scheme, published=True)
+    variant = stored_run(scheme, variant=True, label="权重变体", seed=2)
+    return {"period": open_month, "reports": reports, "scheme": scheme,
+            "published_run": published, "variant_run": variant}
 
 
 def _body(response) -> str:
@@ -239,7 +257,7 @@ def test_anonymous_visitors_get_a_login_page_or_401(client, registry, route):
     url = fill(route, {"code": zone.code, "token_id": 1, "user_id": 1, "form": "BH-M",
                        "period": "2024M01", "report_id": 1, "name": "approve", "year": 2024,
                        "indicator": "EXPORT", "rule_code": "R01",
-                       "view_id": 1, "job_id": 1})
+                       "view_id": 1, "job_id": 1, "run_id": 1, "scheme_id": 1})
     response = client.get(url)
     if route in PUBLIC:
         assert response.status_code in (200, 302, 405)

@@ -12,6 +12,7 @@ from bianhe.accounts.api import ApiTokenAuth, BrowserSession
 from bianhe.accounts.api import router as accounts_router
 from bianhe.analytics.api import router as analytics_router
 from bianhe.api_errors import describe
+from bianhe.evaluation.api import router as evaluation_router
 from bianhe.quality.api import router as quality_router
 from bianhe.reporting.api import router as reporting_router
 from bianhe.review.api import router as review_router
@@ -37,6 +38,7 @@ api.add_router("/", review_router)
 api.add_router("/", quality_router)
 api.add_router("/", analytics_router)
 api.add_router("/", targets_router)
+api.add_router("/", evaluation_router)
 
 
 @api.exception_handler(Http404)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("analytics/", include("bianhe.analytics.urls")),
     path("targets/", include("bianhe.targets.urls")),
     path("jobs/", include("bianhe.jobs.urls")),
+    path("evaluation/", include("bianhe.evaluation.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
 ]

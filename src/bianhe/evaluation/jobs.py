@@ -76,7 +76,7 @@ def run_evaluation(job, progress) -> dict:
                        rank_p5=z["rank_p5"], rank_p95=z["rank_p95"],
                        rank_median=z["rank_median"], previous_rank=z["previous_rank"],
                        pillars=z["pillars"], contributions=z["contributions"],
-                       inputs=z["inputs"], strengths=z["strengths"],
+                       indicators=z["indicators"], inputs=z["inputs"], strengths=z["strengths"],
                        weaknesses=z["weaknesses"], missing=z["missing"], movers=z["movers"],
                        not_ranked=z["not_ranked"])
             for code, z in evaluation.zones.items()])

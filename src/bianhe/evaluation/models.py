@@ -145,6 +145,8 @@ class ZoneResult(models.Model):
     #: node code → score / rank / contribution (points of the index score).
     pillars = models.JSONField(default=dict)
     contributions = models.JSONField(default=dict)
+    #: indicator code → its normalised score (0–100), as the engine scored the input.
+    indicators = models.JSONField(default=dict)
     inputs = models.JSONField(default=dict)  # indicator code → input value (None: missing)
     strengths = models.JSONField(default=list)
     weaknesses = models.JSONField(default=list)
