@@ -265,3 +265,21 @@ def test_the_command_line_runs_verifies_and_publishes(accepted, scheme, capsys):
         inputs={**run.inputs, "values": [[1.0, 2.0, 3.0], *run.inputs["values"][1:]]})
     assert main(["evaluation", "verify", str(run.pk)]) == 1
     assert "CHANGED" in capsys.readouterr().out
+
+
+def test_running_a_job_again_makes_a_new_run_and_never_overwrites_a_published_one(accepted,
+                                                                                   scheme):
+    from bianhe.jobs.actions import do_rerun_job
+
+    run = evaluated(scheme)
+    do_publish_run(None, run, source="cli")
+    fingerprint = run.run_hash
+    again = do_rerun_job(None, run.job, source="cli")
+    execute(again.pk)
+    run.refresh_from_db()
+    assert run.run_hash == fingerprint and run.is_published
+    newer = EvaluationRun.objects.exclude(pk=run.pk).get()
+    assert newer.job_id == again.pk and newer.state == RunState.DONE
+    assert newer.results_hash == run.results_hash  # same inputs, same engine, same results
+    assert AuditLog.objects.filter(action="evaluation.run.start",
+                                   object_id=str(newer.pk)).exists()

@@ -126,11 +126,11 @@ def test_the_run_page_lists_zones_not_ranked_missing_figures_and_the_audit(clien
     gappy = OrgUnit.objects.get(code=GAPPY_ZONE).name_zh
     missing = page.content.decode().split('id="missing"', 1)[1].split("</table>", 1)[0]
     assert gappy in missing and "研发强度" in missing
-    assert "按方案缺失值政策：权重在本支柱其余指标间重新分配" in text
+    assert "按方案缺失值政策：权重在同一一级指标的其余指标间重新分配" in text
     assert f"本次评价共缺失{run.summary['missing_cells']}个数据" in text
     flagged = [flag["node"] for flag in run.summary["flags"]]
     html = page.content.decode()
-    assert html.count("该支柱指标方向不一致（α&lt;0），得分解读需谨慎") == len(flagged) > 0
+    assert html.count("该一级指标下各指标方向不一致（α&lt;0），得分解读需谨慎") == len(flagged) > 0
     assert "名次的全局敏感性指数" in text and "标准化方法的选择" in text
     assert run.run_hash in text and "运行指纹（SHA-256）" in text
     assert "共20个园区参评，其中19个参与排名" in text

@@ -198,6 +198,9 @@ def test_round_half_up_known_cases():
     values = np.array([2.675, 1.005, 0.125, -2.5, np.nan, 1e300])
     np.testing.assert_array_equal(round_half_up(values, 2),
                                   [2.68, 1.01, 0.13, -2.5, np.nan, 1e300])
+    # A single number, at a tie and away from one, comes back as a number.
+    assert round_half_up(5.507812499999999, 6) == 5.507812
+    assert round_half_up(2.675, 2) == 2.68 and isinstance(round_half_up(2.675, 2), float)
 
 
 def test_a_target_can_be_left_uncapped_in_the_spec():

@@ -147,6 +147,7 @@ EXTRA_FIELDS = {
     "run_hash": gettext_lazy("fingerprint of inputs, scheme and engine (SHA-256)"),
     "missing_cells": gettext_lazy("missing figures"),
     "from_version": gettext_lazy("based on version"),
+    "from_run": gettext_lazy("repeats run"),
 }
 
 EMPTY = "—"

@@ -134,6 +134,32 @@ def do_start_run(actor, scheme: Scheme, year: int, *, label: str = "",
     return run
 
 
+def do_repeat_run(actor, run: EvaluationRun, *, source: str = Source.WEB,
+                  ip_address: str | None = None, rerun_of=None) -> EvaluationRun:
+    """Start a new run with the same scheme, year, spec and options (the job page's "run
+    again"): a run's results are never computed a second time over, least of all a
+    published run's, whose snapshot is the record of what was published."""
+    require(EvaluationRun.objects, actor, Action.CHANGE, run)
+    if not has_accepted_data(run.year):
+        raise ValidationError(_("%(year)d has no data accepted by the ministry: there is "
+                                "nothing to evaluate.") % {"year": run.year})
+    user = actor if actor is not None and actor.is_authenticated else None
+    with transaction.atomic():
+        again = EvaluationRun.objects.create(
+            scheme=run.scheme, year=run.year, label=run.label, is_variant=run.is_variant,
+            replications=run.replications, seed=run.seed, sensitivity=run.sensitivity,
+            min_coverage=run.min_coverage, spec=run.spec, created_by=user)
+        record(actor=actor, action="evaluation.run.start", obj=again,
+               after={"scheme": str(run.scheme), "year": run.year,
+                      "variant": run.is_variant, "label": run.label,
+                      "replications": run.replications, "from_run": run.pk},
+               source=source, ip_address=ip_address)
+        again.job = do_start_job(actor, "evaluation.run", {"evaluation_run": again.pk},
+                                 source=source, ip_address=ip_address, rerun_of=rerun_of)
+        again.save(update_fields=["job"])
+    return again
+
+
 def do_publish_run(actor, run: EvaluationRun, *, source: str = Source.WEB,
                    ip_address: str | None = None) -> EvaluationRun:
     """Publish a computed run: provinces and zones then see it, and its scheme freezes."""

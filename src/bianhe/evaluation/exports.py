@@ -86,7 +86,7 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     header = [_("Place in the ranking"), _("Band: from (5 %)"), _("Band: to (95 %)"),
               _("Zone code"), _("Zone"), _("Province"), _("Score (points)"),
               *[_("%(pillar)s (points)") % {"pillar": p.name} for p in pillars],
-              _("Rank last year"), _("Change")]
+              _("Rank last year"), _("Rank change")]
     header_row = line
     fill = PatternFill("solid", fgColor="EEF1F5")
     for column, text in enumerate(header, 1):

@@ -102,5 +102,13 @@ def run_failed(job) -> None:
         state=RunState.FAILED, finished_at=timezone.now(), error=job.error[:2000])
 
 
+def start_again(actor, params, **options):
+    """The job page's "run again": a new run with the same settings (see do_repeat_run)."""
+    from bianhe.evaluation.actions import do_repeat_run
+
+    run = EvaluationRun.objects.get(pk=params["evaluation_run"])
+    return do_repeat_run(actor, run, **options).job
+
+
 EVALUATION_RUN = register(Kind("evaluation.run", _("Comprehensive evaluation"), run_evaluation,
-                               right=Action.CHANGE, on_failed=run_failed))
+                               right=Action.CHANGE, start=start_again, on_failed=run_failed))

@@ -408,6 +408,8 @@ def round_half_up(values, decimals: int):
         return pd.Series(round_half_up(values.to_numpy(dtype=float), decimals),
                          index=values.index, name=values.name)
     arr = np.asarray(values, dtype=float)
+    if arr.ndim == 0:  # a single number: the same rule, a number back
+        return float(round_half_up(arr.reshape(1), decimals)[0])
     with np.errstate(all="ignore"):
         out = np.round(arr, decimals)
         scaled = np.abs(arr) * 10.0 ** decimals
