@@ -72,7 +72,7 @@ def test_the_ministry_lists_every_run_and_its_administrator_may_start_one(client
     text = text_of(page)
     assert f"{YEAR}年度综合评价" in text and "新建评价" in text
     # Years with accepted data are offered plainly; a year without says so.
-    assert f"{YEAR + 1}年（尚无部级确认的数据）" in text
+    assert f"{YEAR + 1}年（年度尚未结束）" in text
     analyst = client_for("ministry_analyst").get("/evaluation/").content.decode()
     assert f'data-run="{evaluated.run_id}"' in analyst and 'id="start-form"' not in analyst
 
@@ -392,12 +392,12 @@ def test_an_editable_scheme_changes_in_place_and_a_bad_one_names_its_line(client
     assert AuditLog.objects.filter(action="evaluation.scheme.update").count() == 1
 
 
-def test_a_run_for_a_year_without_accepted_data_is_refused(client_for, evaluated):
+def test_a_run_for_a_year_not_ended_is_refused(client_for, evaluated):
     admin = client_for("ministry_admin")
     runs, audit = EvaluationRun.objects.count(), AuditLog.objects.count()
-    response = start(admin, year=YEAR + 1)
+    response = start(admin, year=YEAR + 1)  # this year: not ended
     assert response.status_code == 400
-    assert f"{YEAR + 1}年没有部级确认的数据，无法评价。" in text_of(response)
+    assert f"{YEAR + 1}年尚未结束" in text_of(response)
     assert (EvaluationRun.objects.count(), AuditLog.objects.count()) == (runs, audit)
 
 

@@ -107,6 +107,9 @@ def do_start_run(actor, scheme: Scheme, year: int, *, label: str = "",
         raise ValidationError(_("Monte-Carlo replications must be between %(low)d and "
                                 "%(high)d.") % {"low": MIN_REPLICATIONS,
                                                 "high": MAX_REPLICATIONS})
+    if year >= timezone.localdate().year:
+        raise ValidationError(_("%(year)d has not ended: an annual evaluation needs the whole "
+                                "year's accepted figures.") % {"year": year})
     if not has_accepted_data(year):
         raise ValidationError(_("%(year)d has no data accepted by the ministry: there is "
                                 "nothing to evaluate.") % {"year": year})

@@ -4,6 +4,7 @@ year's data, publication) is the actions'; their messages come back on these for
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bianhe import formatting
@@ -40,14 +41,22 @@ class StartRunForm(ChineseForm):
         super().__init__(*args, **kwargs)
         self.fields["scheme"].queryset = schemes
         with_data = set(years_with_data)
+        this_year = timezone.localdate().year
         years = sorted(set(catalogue_years) | with_data, reverse=True)
-        self.fields["year"].choices = [
-            (year, formatting.period_label(str(year)) if year in with_data else
-             _("%(year)s (no data accepted by the ministry yet)")
-             % {"year": formatting.period_label(str(year))})
-            for year in years]
-        if years_with_data:
-            self.fields["year"].initial = max(years_with_data)
+
+        def label(year: int) -> str:
+            name = formatting.period_label(str(year))
+            if year >= this_year:
+                return _("%(year)s (not ended yet)") % {"year": name}
+            if year not in with_data:
+                return _("%(year)s (no data accepted by the ministry yet)") % {"year": name}
+            return name
+
+        # The years stay in the list, so that choosing one gets the action's own message.
+        self.fields["year"].choices = [(year, label(year)) for year in years]
+        ended = [year for year in with_data if year < this_year]
+        if ended:
+            self.fields["year"].initial = max(ended)
 
 
 class SchemeForm(ChineseForm):
