@@ -8,23 +8,11 @@ class TargetsConfig(AppConfig):
     verbose_name = _("Annual work targets")
 
     def ready(self):
-        # The audit log names this app's actions and object type in words, beside the
-        # others (bianhe.audit.labels), and shows recorded targets by indicator name.
-        from bianhe.audit import labels
+        # The audit log shows recorded targets by indicator name (its labels for this app's
+        # actions are in bianhe.audit.labels, beside all the others).
+        from bianhe.audit.labels import register_value_renderer
 
-        labels.ACTION_LABELS.update({
-            "targets.target.save": _("Targets saved"),
-            "targets.target.delete": _("Target removed"),
-            "targets.set.submit": _("Targets submitted"),
-            "targets.set.approve": _("Targets approved"),
-            "targets.set.return": _("Targets returned to the zone"),
-            "targets.set.reopen": _("Approved targets reopened"),
-            "targets.demo.build": _("Demo targets built"),
-        })
-        if "targets.targetset" not in labels.OBJECT_TYPES:
-            labels.OBJECT_TYPES = (*labels.OBJECT_TYPES, "targets.targetset")
-        labels.EXTRA_FIELDS.setdefault("targets", _("targets"))
-        labels.register_value_renderer("targets", targets_for_audit)
+        register_value_renderer("targets", targets_for_audit)
 
 
 def targets_for_audit(value, context: dict) -> str | None:
