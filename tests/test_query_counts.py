@@ -98,3 +98,51 @@ def test_quality_pages_cost_the_same_queries_for_more_flagged_reports(
     flagged_reports_in(zones[3:])
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.parametrize("path", ["/evaluation/", "/evaluation/runs/{run}/",
+                                  "/evaluation/runs/{run}/ranking.xlsx",
+                                  "/evaluation/runs/{run}/zones/BECZ-GX-01/",
+                                  "/api/v1/evaluation/runs",
+                                  "/api/v1/evaluation/runs/{run}/results"])
+def test_evaluation_pages_cost_the_same_queries_for_20_more_zones(
+        client_for, catalogue, path, django_assert_num_queries):
+    from evaluation_support import YEAR, save_scheme, stored_run
+
+    scheme = save_scheme()
+    client = client_for("ministry_admin")
+    run = stored_run(scheme, YEAR, published=True)
+    url = path.format(run=run.pk)
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    add_zones_with_reporters(20)
+    bigger = stored_run(scheme, YEAR, variant=True, seed=2)
+    url = path.format(run=bigger.pk)
+    with django_assert_num_queries(len(before.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/targets/", "/targets/tracking/", "/targets/tracking.xlsx",
+                                 "/targets/completion/", "/api/v1/targets"])
+def test_targets_pages_cost_the_same_queries_for_20_more_zones(
+        client_for, open_month, url, django_assert_num_queries):
+    from bianhe.targets.models import SetStatus, Target, TargetSet
+
+    def targets_for(zones):
+        for zone in zones:
+            target_set = TargetSet.objects.create(zone=zone, year=open_month.year,
+                                                  status=SetStatus.APPROVED)
+            Target.objects.create(target_set=target_set, indicator_code="EXPORT",
+                                  kind="level", value=12, unit="万元")
+
+    targets_for(OrgUnit.objects.zones())
+    client = client_for("ministry_admin")
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    existing = set(OrgUnit.objects.zones().values_list("pk", flat=True))
+    add_zones_with_reporters(20)
+    targets_for(OrgUnit.objects.zones().exclude(pk__in=existing))
+    with django_assert_num_queries(len(before.captured_queries)):
+        assert client.get(url).status_code == 200
