@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 from bianhe import formatting
 from bianhe.analytics.pivot import Table, level_label, number_format
 from bianhe.analytics.query import MEASURES
+from bianhe.workbooks import print_as_table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -151,22 +152,10 @@ def to_xlsx(result, table: Table) -> bytes:
     sheet.freeze_panes = sheet.cell(row=last_header + 1, column=n_row_dims + 1)
     for i in range(1, width + 1):
         sheet.column_dimensions[get_column_letter(i)].width = 24 if i <= n_row_dims else 14
-    _print_setup(sheet, first_header, last_header)
+    print_as_table(sheet, first_header, last_header)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _print_setup(sheet, first_header: int, last_header: int) -> None:
-    """Print as a statistical table is printed: landscape A4, all columns on one page
-    width (as many pages down as needed), the heading rows repeated on every page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = f"{first_header}:{last_header}"
-    sheet.print_options.horizontalCentered = True
 
 
 def _comment(text: str) -> str:

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from bianhe import formatting
 from bianhe.evaluation.presenting import Ranking, method_note
+from bianhe.workbooks import print_as_table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCORE_FORMAT = "#,##0.00"
@@ -146,19 +147,7 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
     for column, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=6)
-    _print_setup(sheet, header_row)
+    print_as_table(sheet, header_row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _print_setup(sheet, header_row: int) -> None:
-    """Landscape A4, all columns on one page width, the header row on every page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.print_options.horizontalCentered = True
-

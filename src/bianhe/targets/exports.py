@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bianhe.targets.notes import completion_notes, tracking_notes
+from bianhe.workbooks import print_as_table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.0%"
@@ -72,13 +73,7 @@ def _sheet(workbook, name: str, title: str, lines: list[str], headers: list[str]
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
     for column in range(1, len(headers) + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 22 if column <= 3 else 14
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.print_options.horizontalCentered = True
+    print_as_table(sheet, header_row)
 
 
 def _save(workbook) -> bytes:

@@ -8,23 +8,10 @@ of the reporting workflow (:data:`bianhe.reporting.workflow.ROLE_LEVEL`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
-from bianhe.reporting.workflow import LEVEL_ACTION, PROVINCE, ZONE, level_of
+from bianhe.reporting.workflow import LEVEL_ACTION, PROVINCE, ZONE, Transition, level_of
 from bianhe.targets.models import SetStatus
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: object
-    sources: frozenset[str]
-    target: str
-    level: str
-    needs_reason: bool = False
-
 
 TRANSITIONS = {t.name: t for t in (
     Transition("submit", _("Submit the targets"), frozenset({SetStatus.DRAFT,
