@@ -120,7 +120,7 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
        ``accepted_at``: only the demo does this, everywhere else those fields are stamped
        "now" by the actions. The audit rows keep their true time (when the demo was built).
     4. Rebuilds the analytics fact table once (:func:`bianhe.analytics.facts.rebuild`).
-    5. Gives every zone its annual work targets of last year and this year, derived from
+    5. Gives every zone its annual work targets of the two years before and this year, derived from
        those figures (:func:`bianhe.demo.targets.build_demo_targets`).
 
     Idempotent: a year that has demo reports already is skipped, and a zone × form ×
@@ -190,7 +190,7 @@ def build_demo_data(*, seed: int = DEFAULT_SEED, years: Iterable[int] = DEFAULT_
         record(actor=None, action="reporting.demo.build", object_type="reporting.report",
                object_repr=f"演示数据 {todo[0]}–{todo[-1]}", source=Source.SYSTEM,
                after={k: v for k, v in counts.items() if k != "skipped_years"})
-        # Annual work targets of last year and this year, derived from the figures above.
+        # Annual work targets of the two years before and this year, derived from the figures above.
         counts["targets"] = build_demo_targets(today)
     counts["seconds"] = round(time.perf_counter() - started, 2)
     return counts

@@ -1,4 +1,4 @@
-"""Demo annual work targets (演示数据) for last year and this year, set-based.
+"""Demo annual work targets (演示数据) for the two years before and this year, set-based.
 
 Built after the demo statistics, from them: each zone gets targets for a few indicators
 (trade, investment, revenue, retail sales, GDP, enterprises, work-safety accidents, GDP
@@ -63,8 +63,9 @@ def _pick(*parts, n: int) -> int:
 
 
 def _years(today: dt.date) -> list[int]:
-    """Last year and this year, where the demo has statistics and no demo targets yet."""
-    wanted = [today.year - 1, today.year]
+    """The two years before and this year, where the demo has statistics and no demo targets
+    yet (the year before last feeds the evaluation already published in the demo)."""
+    wanted = [today.year - 2, today.year - 1, today.year]
     with_data = {y for y in wanted if Report.objects.filter(
         is_demo=True, period__startswith=str(y)).exists()
         and CatalogVersion.objects.filter(year=y).exists()}
