@@ -103,6 +103,16 @@ def test_a_hand_built_case_gives_the_scores_and_ranks_worked_out_by_hand(accepte
     assert sum(results[C].contributions[c] for c in leaves) == pytest.approx(52.0, abs=1e-5)
 
 
+def test_the_audit_flags_pillars_that_pull_apart_and_not_a_single_indicator(accepted,
+                                                                             scheme):
+    run = evaluated(scheme)
+    # OPENING (one indicator) has no α to judge; QUALITY's two indicators rise together;
+    # the pillars themselves run opposite (D leads on trade, A and C on quality).
+    assert run.summary["cronbach_alpha"]["QUALITY"] > 0
+    assert run.summary["cronbach_alpha"]["INDEX"] < 0
+    assert [(f["node"], f["check"]) for f in run.summary["flags"]] == [("INDEX", "incoherent")]
+
+
 def test_a_run_recomputes_bit_for_bit_from_its_snapshot(accepted, scheme):
     run = evaluated(scheme)
     check = verify(run)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from bianhe.index.audit import audit
 from bianhe.index.build import build, round_half_up
+from bianhe.index.diagnostics import coherence_flag
 from bianhe.index.spec import load_spec
 from bianhe.index.uncertainty import sensitivity, uncertainty
 from bianhe.index.weights import ahp
@@ -27,7 +28,6 @@ from bianhe.index.weights import ahp
 ALTERNATIVE_NORMALISATIONS = ("spec", "zscore", "rank")
 WEIGHT_NOISE = 0.25
 MOVERS = 3
-SCORE_DECIMALS = 2
 
 
 # --- snapshot and hashes ---------------------------------------------------------------------
@@ -171,7 +171,7 @@ def evaluate(frame: pd.DataFrame, spec_dict: dict, *, replications: int, seed: i
         sobol = {str(name): {"S": _num(row["S"]), "ST": _num(row["ST"])}
                  for name, row in sa.indices.iterrows()}
     checks = audit(result)
-    flags = incoherent_pillars(checks)
+    flags = incoherent_pillars(checks, spec)
     missing = missing_cells(frame, spec.missing.get("policy", "reweight"))
     zones = {}
     scores, ranks, contributions = result.scores, result.ranks, result.contributions
@@ -249,13 +249,17 @@ def results_hash(evaluation: Evaluation) -> str:
     return sha256(canonical({"zones": evaluation.zones, "summary": evaluation.summary}))
 
 
-def incoherent_pillars(checks: dict) -> list[dict]:
-    """A pillar whose indicators do not move together (Cronbach's α negative or undefined)
-    is flagged: its score adds numbers that pull in opposite directions."""
+def incoherent_pillars(checks: dict, spec) -> list[dict]:
+    """The engine's coherence flags (:func:`bianhe.index.diagnostics.coherence_flag`): a
+    node whose children's Cronbach's α is negative ("incoherent": its score adds numbers
+    that pull in opposite directions) or undefined with two or more children
+    ("coherence_unknown")."""
     flags = []
-    for code, alpha in checks["cronbach_alpha"].items():
-        if alpha is None or alpha < 0:
-            flags.append({"node": code, "alpha": alpha, "check": "negative_alpha"})
+    for node in spec.aggregates:
+        own = coherence_flag(node.code, checks["cronbach_alpha"].get(node.code),
+                             len(node.children))
+        if own:
+            flags.append({"node": node.code, "alpha": own["alpha"], "check": own["flag"]})
     return flags
 
 

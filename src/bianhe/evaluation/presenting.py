@@ -498,7 +498,7 @@ def run_title(run: EvaluationRun) -> str:
 class AlphaRow:
     name: str
     alpha: str
-    flagged: bool
+    flagged: str  # "" | "incoherent" | "coherence_unknown" (the engine's coherence flags)
     correlation: str
 
 
@@ -527,15 +527,16 @@ def audit(run: EvaluationRun, names: Names, ranking: Ranking) -> Audit:
     weights the run used."""
     summary = run.summary or {}
     root = names.parsed.tree.code if names.parsed else "INDEX"
-    flagged = {flag["node"] for flag in summary.get("flags") or []}
+    flagged = {flag["node"]: flag.get("check", "incoherent") for flag in summary.get("flags") or []}
     alphas = summary.get("cronbach_alpha") or {}
     correlation = summary.get("correlation") or {}
     rows = [AlphaRow(name=names(p.code), alpha=_decimal(alphas.get(p.code)),
-                     flagged=p.code in flagged, correlation=_decimal(correlation.get(p.code)))
+                     flagged=flagged.get(p.code, ""),
+                     correlation=_decimal(correlation.get(p.code)))
             for p in names.pillars() if p.code in alphas]
     if root in alphas:
         rows.append(AlphaRow(name=_("The pillars together"), alpha=_decimal(alphas[root]),
-                             flagged=root in flagged, correlation=formatting.MISSING))
+                             flagged=flagged.get(root, ""), correlation=formatting.MISSING))
     missing = []
     for row in [*ranking.rows, *(row for row, _reason in ranking.unranked)]:
         if row.result.missing:
