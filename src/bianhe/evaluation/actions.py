@@ -95,6 +95,34 @@ def prepared_spec(scheme: Scheme, pillar_weights: dict[str, float] | None) -> di
     return spec
 
 
+def _check_year(year: int) -> None:
+    """An annual evaluation needs an ended year with figures the ministry accepted."""
+    if year >= timezone.localdate().year:
+        raise ValidationError(_("%(year)d has not ended: an annual evaluation needs the whole "
+                                "year's accepted figures.") % {"year": year})
+    if not has_accepted_data(year):
+        raise ValidationError(_("%(year)d has no data accepted by the ministry: there is "
+                                "nothing to evaluate.") % {"year": year})
+
+
+def _record_and_start(actor, fields: dict, after: dict, *, source: str,
+                      ip_address: str | None, queue: bool = True,
+                      rerun_of=None) -> EvaluationRun:
+    """Create the run, audit its start and start its job (``run.job``), in one transaction."""
+    user = actor if actor is not None and actor.is_authenticated else None
+    with transaction.atomic():
+        run = EvaluationRun.objects.create(created_by=user, **fields)
+        record(actor=actor, action="evaluation.run.start", obj=run,
+               after={"scheme": str(run.scheme), "year": run.year, "variant": run.is_variant,
+                      "label": run.label, "replications": run.replications, **after},
+               source=source, ip_address=ip_address)
+        run.job = do_start_job(actor, "evaluation.run", {"evaluation_run": run.pk},
+                               source=source, ip_address=ip_address, queue=queue,
+                               rerun_of=rerun_of)
+        run.save(update_fields=["job"])
+    return run
+
+
 def do_start_run(actor, scheme: Scheme, year: int, *, label: str = "",
                  variant: bool = False, pillar_weights: dict[str, float] | None = None,
                  replications: int = 1000, seed: int = 0, sensitivity: bool = False,
@@ -107,34 +135,21 @@ def do_start_run(actor, scheme: Scheme, year: int, *, label: str = "",
         raise ValidationError(_("Monte-Carlo replications must be between %(low)d and "
                                 "%(high)d.") % {"low": MIN_REPLICATIONS,
                                                 "high": MAX_REPLICATIONS})
-    if year >= timezone.localdate().year:
-        raise ValidationError(_("%(year)d has not ended: an annual evaluation needs the whole "
-                                "year's accepted figures.") % {"year": year})
-    if not has_accepted_data(year):
-        raise ValidationError(_("%(year)d has no data accepted by the ministry: there is "
-                                "nothing to evaluate.") % {"year": year})
+    _check_year(year)
     try:
         parsed = parse(scheme.text)
         check_catalogue(parsed, year)
     except SchemeError as exc:
         raise _invalid(exc) from None
     spec = prepared_spec(scheme, pillar_weights)
-    variant = bool(variant or pillar_weights)
-    user = actor if actor is not None and actor.is_authenticated else None
-    with transaction.atomic():
-        run = EvaluationRun.objects.create(
-            scheme=scheme, year=year, label=label.strip()[:100], is_variant=variant,
-            replications=int(replications), seed=int(seed), sensitivity=bool(sensitivity),
-            min_coverage=parsed.min_coverage, spec=spec, created_by=user)
-        record(actor=actor, action="evaluation.run.start", obj=run,
-               after={"scheme": str(scheme), "year": year, "variant": variant,
-                      "label": run.label, "replications": run.replications,
-                      **({"pillar_weights": pillar_weights} if pillar_weights else {})},
-               source=source, ip_address=ip_address)
-        run.job = do_start_job(actor, "evaluation.run", {"evaluation_run": run.pk}, source=source,
-                               ip_address=ip_address, queue=queue)
-        run.save(update_fields=["job"])
-    return run
+    fields = {"scheme": scheme, "year": year, "label": label.strip()[:100],
+              "is_variant": bool(variant or pillar_weights),
+              "replications": int(replications), "seed": int(seed),
+              "sensitivity": bool(sensitivity), "min_coverage": parsed.min_coverage,
+              "spec": spec}
+    return _record_and_start(actor, fields,
+                             {"pillar_weights": pillar_weights} if pillar_weights else {},
+                             source=source, ip_address=ip_address, queue=queue)
 
 
 def do_repeat_run(actor, run: EvaluationRun, *, source: str = Source.WEB,
@@ -143,24 +158,12 @@ def do_repeat_run(actor, run: EvaluationRun, *, source: str = Source.WEB,
     again"): a run's results are never computed a second time over, least of all a
     published run's, whose snapshot is the record of what was published."""
     require(EvaluationRun.objects, actor, Action.CHANGE, run)
-    if not has_accepted_data(run.year):
-        raise ValidationError(_("%(year)d has no data accepted by the ministry: there is "
-                                "nothing to evaluate.") % {"year": run.year})
-    user = actor if actor is not None and actor.is_authenticated else None
-    with transaction.atomic():
-        again = EvaluationRun.objects.create(
-            scheme=run.scheme, year=run.year, label=run.label, is_variant=run.is_variant,
-            replications=run.replications, seed=run.seed, sensitivity=run.sensitivity,
-            min_coverage=run.min_coverage, spec=run.spec, created_by=user)
-        record(actor=actor, action="evaluation.run.start", obj=again,
-               after={"scheme": str(run.scheme), "year": run.year,
-                      "variant": run.is_variant, "label": run.label,
-                      "replications": run.replications, "from_run": run.pk},
-               source=source, ip_address=ip_address)
-        again.job = do_start_job(actor, "evaluation.run", {"evaluation_run": again.pk},
-                                 source=source, ip_address=ip_address, rerun_of=rerun_of)
-        again.save(update_fields=["job"])
-    return again
+    _check_year(run.year)
+    fields = {name: getattr(run, name) for name in (
+        "scheme", "year", "label", "is_variant", "replications", "seed", "sensitivity",
+        "min_coverage", "spec")}
+    return _record_and_start(actor, fields, {"from_run": run.pk}, source=source,
+                             ip_address=ip_address, rerun_of=rerun_of)
 
 
 def do_publish_run(actor, run: EvaluationRun, *, source: str = Source.WEB,

@@ -10,8 +10,8 @@ from ninja import Field, Router, Schema
 
 from bianhe.access import NotInScope
 from bianhe.evaluation import presenting
-from bianhe.evaluation.models import EvaluationRun, RunState, Scheme
-from bianhe.evaluation.queries import run_for, runs_for, scheme_for
+from bianhe.evaluation.models import RunState, Scheme
+from bianhe.evaluation.queries import frozen_scheme_ids, run_for, runs_for, scheme_for
 
 router = Router(tags=["evaluation"])
 
@@ -131,8 +131,7 @@ def _run(run) -> dict:
 
 @router.get("/evaluation/schemes", response=list[SchemeOut], summary="Evaluation schemes")
 def list_schemes(request):
-    frozen = set(EvaluationRun.objects.filter(published_at__isnull=False)
-                 .values_list("scheme_id", flat=True))
+    frozen = frozen_scheme_ids()
     return [_scheme(s, s.pk in frozen) for s in Scheme.objects.restrict(request.auth)]
 
 
@@ -140,19 +139,17 @@ def list_schemes(request):
             summary="One evaluation scheme with its tree of pillars and indicators")
 def get_scheme(request, scheme_id: int):
     scheme = scheme_for(request.auth, scheme_id)
-    parsed = presenting.parsed_or_none(scheme)
+    _parsed, rows = presenting.scheme_tree(scheme)
     nodes = []
-    if parsed is not None:
-        catalogue = presenting.Catalogue.of(parsed.indicator_codes())
-        for row in presenting.tree_rows(parsed, catalogue):
-            node = row.node
-            nodes.append({"code": node.code, "name": node.name, "depth": node.depth,
-                          "weight": node.weight, "overall": node.overall,
-                          "weight_method": node.weight_method,
-                          "consistency_ratio": node.consistency_ratio, "input": node.input,
-                          "input_words": row.input_words, "unit": row.unit,
-                          "direction": node.direction, "rationale": node.rationale,
-                          "source": node.source, "weights_rationale": node.weights_rationale})
+    for row in rows:
+        node = row.node
+        nodes.append({"code": node.code, "name": node.name, "depth": node.depth,
+                      "weight": node.weight, "overall": node.overall,
+                      "weight_method": node.weight_method,
+                      "consistency_ratio": node.consistency_ratio, "input": node.input,
+                      "input_words": row.input_words, "unit": row.unit,
+                      "direction": node.direction, "rationale": node.rationale,
+                      "source": node.source, "weights_rationale": node.weights_rationale})
     return {**_scheme(scheme, scheme.is_frozen), "text": scheme.text, "nodes": nodes}
 
 

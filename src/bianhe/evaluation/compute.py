@@ -174,14 +174,20 @@ def evaluate(frame: pd.DataFrame, spec_dict: dict, *, replications: int, seed: i
     flags = incoherent_pillars(checks, spec)
     missing = missing_cells(frame, spec.missing.get("policy", "reweight"))
     zones = {}
-    scores, ranks, contributions = result.scores, result.ranks, result.contributions
+    # Every per-zone figure as plain Python values, converted once per table (not cell by
+    # cell: at national scale that is thousands of zones × dozens of columns).
+    score_of = _table(result.scores[[root, *pillars, *leaves]], rounded=True)
+    rank_of = _table(result.ranks[[root, *pillars]])
+    contribution_of = _table(result.contributions[[*pillars, *leaves]], rounded=True)
+    band_of = _table(mc.summary[["p5_rank", "p95_rank", "median_rank"]])
+    input_of = _table(frame[leaves])
     for code in frame.index:
         if str(code) in excluded:
-            zones[code] = _not_ranked(code, frame, leaves, pillars, excluded[str(code)],
+            zones[code] = _not_ranked(code, input_of, pillars, excluded[str(code)],
                                       missing, previous)
             continue
         zone_previous = (previous or {}).get(code)
-        own_contrib = {c: _round(contributions.at[code, c]) for c in [*pillars, *leaves]}
+        own_score, own_rank, own_contrib = score_of[code], rank_of[code], contribution_of[code]
         movers = []
         if zone_previous:
             before = zone_previous.get("contributions", {})
@@ -190,17 +196,17 @@ def evaluate(frame: pd.DataFrame, spec_dict: dict, *, replications: int, seed: i
             changes.sort(key=lambda item: (-abs(item[1]), item[0]))
             movers = [[c, _round(delta)] for c, delta in changes[:MOVERS]]
         zones[code] = {
-            "score": _round(scores.at[code, root]),
-            "rank": _int(ranks.at[code, root]),
-            "rank_p5": _num(mc.summary.at[code, "p5_rank"]),
-            "rank_p95": _num(mc.summary.at[code, "p95_rank"]),
-            "rank_median": _num(mc.summary.at[code, "median_rank"]),
+            "score": own_score[root],
+            "rank": _int(own_rank[root]),
+            "rank_p5": band_of[code]["p5_rank"],
+            "rank_p95": band_of[code]["p95_rank"],
+            "rank_median": band_of[code]["median_rank"],
             "previous_rank": _int(zone_previous.get("rank")) if zone_previous else None,
-            "pillars": {c: {"score": _round(scores.at[code, c]),
-                            "rank": _int(ranks.at[code, c])} for c in pillars},
+            "pillars": {c: {"score": own_score[c], "rank": _int(own_rank[c])}
+                        for c in pillars},
             "contributions": own_contrib,
-            "indicators": {c: _round(scores.at[code, c]) for c in leaves},
-            "inputs": {c: _num(frame.at[code, c]) for c in leaves},
+            "indicators": {c: own_score[c] for c in leaves},
+            "inputs": input_of[code],
             "strengths": list(result.strengths.get(str(code), [])),
             "weaknesses": list(result.weaknesses.get(str(code), [])),
             "missing": missing.get(code, []),
@@ -231,18 +237,30 @@ def evaluate(frame: pd.DataFrame, spec_dict: dict, *, replications: int, seed: i
     return Evaluation(zones=zones, summary=summary)
 
 
-def _not_ranked(code, frame, leaves, pillars, reason, missing, previous) -> dict:
+def _not_ranked(code, input_of, pillars, reason, missing, previous) -> dict:
     zone_previous = (previous or {}).get(code)
     return {"score": None, "rank": None, "rank_p5": None, "rank_p95": None,
             "rank_median": None,
             "previous_rank": _int(zone_previous.get("rank")) if zone_previous else None,
             "pillars": {c: {"score": None, "rank": None} for c in pillars},
             "contributions": {}, "indicators": {},
-            "inputs": {c: _num(frame.at[code, c]) for c in leaves},
+            "inputs": input_of[code],
             "strengths": [], "weaknesses": [],
             "missing": [{"indicator": item["indicator"], "handled": "not_ranked"}
                         for item in missing.get(str(code), [])],
             "movers": [], "not_ranked": reason}
+
+
+def _table(part: pd.DataFrame, *, rounded: bool = False) -> dict[str, dict]:
+    """Row label → {column: value} as Python floats, NaN and ±∞ as None; ``rounded``:
+    half up to 6 decimals first (as :func:`_round` rounds one value)."""
+    values = part.to_numpy(float)
+    if rounded:
+        values = round_half_up(values, 6)
+    columns = [str(c) for c in part.columns]
+    return {str(label): {c: v if math.isfinite(v) else None
+                         for c, v in zip(columns, row, strict=True)}
+            for label, row in zip(part.index, values.tolist(), strict=True)}
 
 
 def results_hash(evaluation: Evaluation) -> str:

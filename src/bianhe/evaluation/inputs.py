@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bianhe.analytics.queries import indicator_definitions, zone_series
-from bianhe.analytics.registry import Zones, all_zones
+from bianhe.analytics.registry import Zones, load_zones
 from bianhe.catalog.disaggregations import DISAGGREGATIONS
 from bianhe.catalog.models import Indicator
 from bianhe.evaluation.schemes import ParsedScheme, SchemeError
 from bianhe.periods import ANNUAL, Period
 from bianhe.reporting.models import Report, Status
+from bianhe.zones.models import OrgUnit
 
 #: Only figures the ministry has accepted count in an evaluation.
 STATUSES = (Status.ACCEPTED,)
@@ -39,19 +40,7 @@ class InputTable:
 
 
 def zones_valid_in(year: int) -> Zones:
-    zones = all_zones()
-    keep = zones.valid_in(np.array([year]))[:, 0]
-    rows = np.flatnonzero(keep).tolist()
-
-    def pick(items: list) -> list:
-        return [items[i] for i in rows]
-
-    return Zones(ids=zones.ids[keep], codes=pick(zones.codes), names=pick(zones.names),
-                 province_codes=pick(zones.province_codes),
-                 province_names=pick(zones.province_names),
-                 orientations=pick(zones.orientations), area=zones.area[keep],
-                 valid_from_year=zones.valid_from_year[keep],
-                 valid_to_year=zones.valid_to_year[keep], neighbours=pick(zones.neighbours))
+    return load_zones(OrgUnit.objects.active_in_year(year))
 
 
 def check_catalogue(scheme: ParsedScheme, year: int) -> None:

@@ -8,18 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bianhe.audit.actions import record
-from bianhe.evaluation.compute import (
-    canonical,
-    engine_digest,
-    evaluate,
-    results_hash,
-    run_hash,
-    sha256,
-    snapshot,
-)
-from bianhe.evaluation.inputs import build_inputs
 from bianhe.evaluation.models import EvaluationRun, RunState, ZoneResult
-from bianhe.evaluation.schemes import parse
 from bianhe.jobs.registry import Kind, register
 from bianhe.roles import Action
 from bianhe.zones.models import OrgUnit
@@ -45,6 +34,20 @@ def previous_results(run: EvaluationRun) -> dict[str, dict]:
 
 
 def run_evaluation(job, progress) -> dict:
+    # The engine (numpy, pandas, the index modules) is imported when a run runs, not when
+    # the app registers this kind at every start-up of Django.
+    from bianhe.evaluation.compute import (
+        canonical,
+        engine_digest,
+        evaluate,
+        results_hash,
+        run_hash,
+        sha256,
+        snapshot,
+    )
+    from bianhe.evaluation.inputs import build_inputs
+    from bianhe.evaluation.schemes import parse
+
     run = EvaluationRun.objects.select_related("scheme").get(pk=job.params["evaluation_run"])
     EvaluationRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING)
     try:

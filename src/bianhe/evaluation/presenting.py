@@ -244,6 +244,14 @@ def parsed_or_none(scheme: Scheme) -> ParsedScheme | None:
         return None
 
 
+def scheme_tree(scheme: Scheme) -> tuple[ParsedScheme | None, list]:
+    """The parsed scheme and its readable rows (the page's and the API's tree)."""
+    parsed = parsed_or_none(scheme)
+    if parsed is None:
+        return None, []
+    return parsed, tree_rows(parsed, Catalogue.of(parsed.indicator_codes()))
+
+
 # --- reasons, flags, movers ------------------------------------------------------------------
 class Names:
     """Node code → name for a run's scheme (pillars and indicators)."""

@@ -38,6 +38,12 @@ def full_table(user) -> bool:
     return is_ministry(user) or EvaluationSettings.current().visibility == Visibility.FULL
 
 
+def frozen_scheme_ids() -> set[int]:
+    """Schemes used by a published run (they can no longer change), in one query."""
+    return set(EvaluationRun.objects.filter(published_at__isnull=False)
+               .values_list("scheme_id", flat=True))
+
+
 def runs_for(user):
     return EvaluationRun.objects.restrict(user).select_related("scheme", "job")
 

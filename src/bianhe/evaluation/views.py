@@ -33,6 +33,7 @@ from bianhe.evaluation.models import (
 )
 from bianhe.evaluation.queries import (
     comparable_runs,
+    frozen_scheme_ids,
     full_table,
     is_ministry,
     run_for,
@@ -172,8 +173,7 @@ def mine(request):
 # --- schemes -------------------------------------------------------------------------------
 def scheme_list(request):
     schemes = list(Scheme.objects.restrict(request.user))
-    frozen = set(EvaluationRun.objects.filter(published_at__isnull=False)
-                 .values_list("scheme_id", flat=True))
+    frozen = frozen_scheme_ids()
     rows = [(scheme, scheme.pk in frozen, presenting.is_proposal(scheme)) for scheme in schemes]
     return render(request, "evaluation/schemes.html", {
         "rows": rows, "can_change": can(request.user, Action.CHANGE)})
@@ -181,11 +181,7 @@ def scheme_list(request):
 
 def scheme_detail(request, scheme_id: int):
     scheme = scheme_for(request.user, scheme_id)
-    parsed = presenting.parsed_or_none(scheme)
-    rows = []
-    if parsed is not None:
-        catalogue = presenting.Catalogue.of(parsed.indicator_codes())
-        rows = presenting.tree_rows(parsed, catalogue)
+    parsed, rows = presenting.scheme_tree(scheme)
     freezer = (EvaluationRun.objects.filter(scheme=scheme, published_at__isnull=False)
                .order_by("published_at").first())
     versions = Scheme.objects.restrict(request.user).filter(code=scheme.code)
