@@ -27,7 +27,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 
@@ -39,15 +38,10 @@ def main() -> None:
                         help="a dedicated PostgreSQL database (recreated); default: SQLite")
     args = parser.parse_args()
 
-    home = tempfile.mkdtemp(prefix="bianhe-bench-evaluation-")
-    os.environ.update({"BIANHE_HOME": home, "BIANHE_DATABASE_URL": args.database_url,
-                       "BIANHE_TASKS_BACKEND": "database", "BIANHE_REDIS_URL": "",
-                       "BIANHE_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "bianhe.settings"})
-    if args.database_url:
-        sys.path.insert(0, os.path.dirname(__file__))
-        from benchdb import recreate_postgres
+    sys.path.insert(0, os.path.dirname(__file__))
+    from benchdb import worker_home
 
-        recreate_postgres(args.database_url)
+    worker_home("bianhe-bench-evaluation-", args.database_url)
     subprocess.run([sys.executable, "-m", "bianhe.cli", "demo", "--no-serve"], check=True,
                    env=os.environ.copy(), stdout=subprocess.DEVNULL)
     import django

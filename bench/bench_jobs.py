@@ -33,7 +33,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 PROGRESS = re.compile(r"(\d+)/(\d+)")
@@ -49,16 +48,11 @@ def main() -> None:
                         help="a dedicated PostgreSQL database (recreated); default: SQLite")
     args = parser.parse_args()
 
-    home = tempfile.mkdtemp(prefix="bianhe-bench-jobs-")
-    os.environ.update({"BIANHE_HOME": home, "BIANHE_DATABASE_URL": args.database_url,
-                       "BIANHE_TASKS_BACKEND": "database", "BIANHE_REDIS_URL": "",
-                       "BIANHE_ALLOWED_HOSTS": "testserver", "BIANHE_STATIC_MANIFEST": "0",
-                       "BIANHE_LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "bianhe.settings"})
-    if args.database_url:
-        sys.path.insert(0, os.path.dirname(__file__))
-        from benchdb import recreate_postgres
+    sys.path.insert(0, os.path.dirname(__file__))
+    from benchdb import worker_home
 
-        recreate_postgres(args.database_url)
+    worker_home("bianhe-bench-jobs-", args.database_url, BIANHE_ALLOWED_HOSTS="testserver",
+                BIANHE_STATIC_MANIFEST="0")
     import django
 
     django.setup()

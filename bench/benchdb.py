@@ -33,3 +33,20 @@ def recreate_postgres(url: str, *, drop_only: bool = False) -> None:
             sql.Identifier(name)))
         if not drop_only:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def worker_home(prefix: str, database_url: str, **extra: str) -> str:
+    """A fresh ``BIANHE_HOME`` for a benchmark whose jobs run on the database backend: the
+    environment set for this process and the workers it starts (``extra``: more variables),
+    and the PostgreSQL database recreated when one is given. Returns the home."""
+    import os
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix=prefix)
+    os.environ.update({"BIANHE_HOME": home, "BIANHE_DATABASE_URL": database_url,
+                       "BIANHE_TASKS_BACKEND": "database", "BIANHE_REDIS_URL": "",
+                       "BIANHE_LOG_LEVEL": "WARNING",
+                       "DJANGO_SETTINGS_MODULE": "bianhe.settings", **extra})
+    if database_url:
+        recreate_postgres(database_url)
+    return home
